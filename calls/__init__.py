@@ -1,0 +1,1 @@
+"""Calls for solutions, AMIs and challenges: pages, lifecycle and domain events."""

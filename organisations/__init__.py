@@ -1,0 +1,1 @@
+"""Publishing organisations (buyers), their editors and reviewers."""

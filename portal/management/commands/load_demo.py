@@ -1,0 +1,24 @@
+"""``manage.py load_demo``: demo organisations, calls and accounts (idempotent)."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from portal import demo
+
+
+class Command(BaseCommand):
+    help = "Charge le contenu de démonstration et affiche les comptes."
+
+    def handle(self, *args, **options) -> None:
+        organisations = demo.load_organisations()
+        report = demo.load_demo_calls()
+        for number, message in report.errors:
+            self.stderr.write(f"ligne {number} : {message}")
+        self.stdout.write(
+            f"{len(organisations)} organisations, {len(report.created)} appels importés."
+        )
+        accounts = demo.ensure_accounts(settings.VAR_DIR / "demo-credentials.json")
+        self.stdout.write("\nComptes de démonstration (http://127.0.0.1:8000/admin/) :")
+        for username, entry in accounts.items():
+            where = f" — {entry['organisation']}" if entry.get("organisation") else ""
+            self.stdout.write(f"  {username:<22} {entry['password']:<20} {entry['role']}{where}")

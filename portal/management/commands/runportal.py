@@ -1,0 +1,82 @@
+"""``manage.py runportal``: the web server, the Celery worker and the scheduler together.
+
+Used by ``make run``. Each runs in its own process; if one stops, the others are
+stopped too, so a half-running portal never passes for a working one.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Lance le portail (web), le worker Celery et le planificateur (beat)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--addr", default="127.0.0.1:8000")
+
+    def processes(self, addr: str) -> dict[str, list[str]]:
+        python = sys.executable
+        return {
+            "web": [python, "manage.py", "runserver", addr, "--noreload"],
+            "worker": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+                "--hostname=worker@%h",
+            ],
+            "beat": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "beat",
+                "--loglevel=INFO",
+                f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
+            ],
+        }
+
+    def handle(self, *args, addr: str, **options) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        running = {
+            name: subprocess.Popen(command, cwd=settings.BASE_DIR, env=env)  # noqa: S603
+            for name, command in self.processes(addr).items()
+        }
+        self.stdout.write(f"Portail : http://{addr}/  —  administration : http://{addr}/admin/")
+        stop = False
+
+        def request_stop(signum, frame):
+            nonlocal stop
+            stop = True
+
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
+        try:
+            while not stop:
+                exited = [name for name, proc in running.items() if proc.poll() is not None]
+                if exited:
+                    self.stderr.write(f"Arrêt : le processus {', '.join(exited)} s'est terminé.")
+                    break
+                time.sleep(0.5)
+        finally:
+            for proc in running.values():
+                if proc.poll() is None:
+                    proc.terminate()
+            for proc in running.values():
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()

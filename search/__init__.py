@@ -1,0 +1,1 @@
+"""Search over published calls (engine backends and indexer come with the search issue)."""

@@ -1,0 +1,1 @@
+"""Relay of calls to partner platforms (built by the syndication issue)."""
