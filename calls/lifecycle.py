@@ -83,7 +83,7 @@ def record_call_state(page_id: int, now: datetime | None = None) -> CallEvent | 
         return None
 
     if not call.call_id:
-        call.call_id = next_call_id(timezone.localtime(now).year)
+        call.call_id = last.call_id if last else next_call_id(timezone.localtime(now).year)
     call.version += 1
     call.status = status
     CallPage.objects.filter(pk=call.pk).update(

@@ -36,11 +36,13 @@ from wagtail.admin.panels import (
 )
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page, PageManager
+from wagtail.query import PageQuerySet
 from wagtail.search import index
 from wagtail.url_routing import RouteResult
 
 from calls.blocks import CALL_BODY_BLOCKS
 from calls.constants import CallStatus, CallType
+from calls.panels import CallLifecyclePanel
 
 
 class Sector(models.Model):
@@ -116,7 +118,7 @@ class CallFolderPage(Page):
         return redirect(self.organisation.get_absolute_url())
 
 
-class CallPageQuerySet(models.QuerySet):
+class CallPageQuerySet(PageQuerySet):
     """Status filters computed from dates, so a list is right to the second."""
 
     def open(self, now: datetime | None = None) -> CallPageQuerySet:
@@ -316,6 +318,7 @@ class CallPage(Page):
     base_form_class = CallPageForm
 
     content_panels = [
+        CallLifecyclePanel(),
         *Page.content_panels,
         FieldPanel("call_type"),
         FieldPanel("summary"),
@@ -401,6 +404,19 @@ class CallPage(Page):
             raise ValidationError(
                 {"slug": _("Un autre appel utilise déjà cette adresse ; choisissez-en une autre.")}
             )
+
+    def save(self, *args, **kwargs):
+        """Never write lifecycle fields from a page object: they may be stale.
+
+        A revision or an in-memory page can predate the call's numbering; only
+        ``calls.lifecycle`` writes these fields, through queryset updates.
+        """
+        if self.pk and kwargs.get("update_fields") is None:
+            current = CallPage.objects.filter(pk=self.pk).values(*LIFECYCLE_FIELDS).first()
+            if current:
+                for name, value in current.items():
+                    setattr(self, name, value)
+        return super().save(*args, **kwargs)
 
     def with_content_json(self, content: dict[str, Any]) -> CallPage:
         obj = super().with_content_json(content)

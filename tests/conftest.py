@@ -1,0 +1,166 @@
+"""Shared fixtures: real PostgreSQL (pytest-django), real broker and Celery worker, real browser.
+
+Tests that need data committed for another process (the worker, the browser's live
+server) are transactional and use ``serialized_rollback`` so that the content
+created by migrations (home page, ``/appels/``, sectors) is restored after the flush.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.factories import OrganisationFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+# Playwright's sync API runs an event loop in the main thread; Django's async-safety
+# check would then refuse ORM calls made by the same test.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def metropole(db):
+    return OrganisationFactory(name="Métropole Aix-Marseille-Provence")
+
+
+@pytest.fixture
+def cci(db):
+    return OrganisationFactory(name="CCI Aix-Marseille-Provence", kind="chambre_consulaire")
+
+
+# --- Celery worker ---------------------------------------------------------------
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A real ``celery worker`` on the test broker, reading the test database."""
+    from portal.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge("celery")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+    }
+    log = (tmp_path / "worker.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    _wait_for_worker(app, process, tmp_path / "worker.log")
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def _wait_for_worker(app, process, log_path: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("Celery worker exited:\n" + log_path.read_text())
+        if "ready." in log_path.read_text():
+            return
+        time.sleep(0.2)
+    raise RuntimeError("Celery worker did not start:\n" + log_path.read_text())
+
+
+def wait_until(predicate, timeout: float = 20, interval: float = 0.2):
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+# --- Browser ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is required at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
+    """Run axe-core (WCAG 2.1 A/AA rules) in the page; return the violations of ``impacts``."""
+    # evaluate() runs through the DevTools protocol, so the page's strict CSP (which
+    # rightly refuses inline scripts) does not block the injection.
+    page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;true")
+    result = page.evaluate(
+        """async () => await axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}
+        })"""
+    )
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in result["violations"]
+        if v["impact"] in impacts
+    ]
