@@ -105,7 +105,11 @@ class Organisation(index.Indexed, models.Model):
     def get_absolute_url(self) -> str:
         return reverse("organisation_detail", kwargs={"slug": self.slug})
 
-    def clean(self) -> None:
+    def clean_fields(self, exclude=None) -> None:
+        # "732 829 320 00074" is how people type it: compact before validating.
         self.siret = normalise_siret(self.siret)
+        super().clean_fields(exclude)
+
+    def clean(self) -> None:
         if not self.slug:
             self.slug = slugify(self.name)[:100]

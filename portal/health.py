@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 
 
@@ -29,10 +30,11 @@ def check_database() -> dict[str, Any]:
 def check_broker() -> dict[str, Any]:
     from portal.celery import app
 
-    with app.connection_for_write() as conn:
+    url = settings.CELERY_BROKER_URL
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+    with app.connection_for_write(url, transport_options=options) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
-        transport = conn.transport_cls
-    return {"transport": str(transport)}
+        return {"transport": conn.transport_cls}
 
 
 def check_search() -> dict[str, Any]:

@@ -10,3 +10,7 @@ from portal.settings.base import *  # noqa: F403
 
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = VAR_DIR / "mail"  # noqa: F405
+
+# Serve static files straight from the apps (no collectstatic needed).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -16,3 +16,7 @@ STORAGES = {
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"
 PORTAL_BASE_URL = "http://testserver"
+
+# Serve static files straight from the apps (no collectstatic needed).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
