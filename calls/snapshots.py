@@ -29,35 +29,38 @@ def _iso(value) -> str | None:
     return timezone.localtime(value).isoformat() if value else None
 
 
+def _intro_and_items(intro, items: list[str]) -> str:
+    html = str(intro) if intro else ""
+    if items:
+        html += "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+    return html
+
+
+def _section_html(block) -> str:
+    value = block.value
+    if block.block_type == "evaluation_criteria":
+        return _intro_and_items(
+            value["intro"],
+            [
+                escape(c["label"]) + (f" ({c['weight']} %)" if c["weight"] is not None else "")
+                for c in value["criteria"]
+            ],
+        )
+    if block.block_type == "timeline":
+        return _intro_and_items(
+            value["intro"],
+            [f"{m['date']:%d/%m/%Y} : {escape(m['label'])}" for m in value["milestones"]],
+        )
+    return str(value)
+
+
 def body_html(call: CallPage) -> str:
     """The body's sections as sanitised HTML, each under an ``<h3>`` heading."""
-    parts = []
-    for block in call.body:
-        parts.append(f"<h3>{escape(block.block.label)}</h3>")
-        if block.block_type == "evaluation_criteria":
-            if block.value["intro"]:
-                parts.append(str(block.value["intro"]))
-            items = "".join(
-                f"<li>{escape(c['label'])}"
-                + (f" ({c['weight']} %)" if c["weight"] is not None else "")
-                + "</li>"
-                for c in block.value["criteria"]
-            )
-            if items:
-                parts.append(f"<ul>{items}</ul>")
-        elif block.block_type == "timeline":
-            if block.value["intro"]:
-                parts.append(str(block.value["intro"]))
-            items = "".join(
-                f"<li>{m['date']:%d/%m/%Y} : {escape(m['label'])}</li>"
-                for m in block.value["milestones"]
-            )
-            if items:
-                parts.append(f"<ul>{items}</ul>")
-        else:
-            parts.append(str(block.value))
+    html = "".join(
+        f"<h3>{escape(block.block.label)}</h3>{_section_html(block)}" for block in call.body
+    )
     return nh3.clean(
-        "".join(parts),
+        html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},

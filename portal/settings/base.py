@@ -183,6 +183,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "calls.tasks.reconcile_call_states",
         "schedule": timedelta(seconds=env_int("SCHEDULER_INTERVAL_SECONDS", 30)),
     },
+    "reconcile-call-states-full": {
+        "task": "calls.tasks.reconcile_call_states",
+        "schedule": timedelta(hours=1),
+        "kwargs": {"full": True},
+    },
     "redispatch-call-events": {
         "task": "calls.tasks.redispatch_call_events",
         "schedule": timedelta(seconds=60),

@@ -1,0 +1,110 @@
+"""``make run``'s path on the embedded defaults: SQLite, filesystem broker, no server at all.
+
+Runs the real commands in subprocesses, in a scratch ``PORTAL_VAR_DIR``: migrate,
+load the demo, start web + worker + beat, and check that the portal answers and the
+worker consumes the demo's events through the filesystem transport.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, wait_until
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def embedded_env(tmp_path: Path) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SECRET_KEY"}
+    }
+    env.update(DJANGO_SETTINGS_MODULE="portal.settings.dev", PORTAL_VAR_DIR=str(tmp_path))
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def test_run_sets_up_and_serves_the_portal_with_no_server(embedded_env, tmp_path):
+    manage(embedded_env, "migrate", "--noinput")
+    output = manage(embedded_env, "load_demo")
+    assert "admin" in output and "relecture.metropole" in output
+    assert (tmp_path / "portal.sqlite3").exists()
+
+    port = _free_port()
+    portal = subprocess.Popen(
+        [sys.executable, "manage.py", "runportal", f"--addr=127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=embedded_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+
+        def healthy():
+            try:
+                return get_json(f"{base}/healthz")
+            except OSError:
+                return None
+
+        health = wait_until(healthy, timeout=60)
+        assert health["status"] == "ok"
+        assert health["checks"]["database"]["engine"] == "sqlite"
+        assert health["checks"]["broker"]["transport"] == "filesystem"
+        with urllib.request.urlopen(f"{base}/appels/", timeout=10) as response:
+            assert "appels" in response.read().decode()
+
+        def all_events_processed():
+            out = manage(
+                embedded_env,
+                "shell",
+                "-c",
+                "from calls.models import CallEvent as E;"
+                "print(E.objects.count(), E.objects.filter(processed_at=None).count())",
+            )
+            total, pending = (int(x) for x in out.split()[-2:])
+            return total > 50 and pending == 0
+
+        wait_until(all_events_processed, timeout=120, interval=2)
+    finally:
+        os.killpg(portal.pid, signal.SIGTERM)
+        try:
+            portal.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(portal.pid, signal.SIGKILL)
+        time.sleep(0.5)
