@@ -47,7 +47,10 @@ class CallFilterForm(forms.Form):
     )
 
     def filter(self, calls: QuerySet[CallPage]) -> QuerySet[CallPage]:
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        data: dict = {}
+        if self.is_bound:
+            self.is_valid()  # cleaned_data then holds every field that is valid
+            data = self.cleaned_data
         now = timezone.now()
         if data.get("type"):
             calls = calls.filter(call_type=data["type"])

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portail")
+
+    def ready(self) -> None:
+        from portal import throttling  # noqa: F401  (connects the login signal receivers)

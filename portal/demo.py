@@ -12,11 +12,13 @@ import json
 import secrets
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from wagtail.models import Site
 
 from calls.importing import ImportReport, import_calls
 from organisations.models import Organisation
@@ -35,6 +37,16 @@ DEMO_ACCOUNTS = {
     "redaction.port": ("Grand Port Maritime de Marseille", "editors"),
     "relecture.port": ("Grand Port Maritime de Marseille", "reviewers"),
 }
+
+
+def configure_site(base_url: str) -> Site:
+    """Point the default Wagtail site at the portal's public address (absolute links)."""
+    parts = urlsplit(base_url)
+    site = Site.objects.get(is_default_site=True)
+    site.hostname = parts.hostname or "localhost"
+    site.port = parts.port or (443 if parts.scheme == "https" else 80)
+    site.save()
+    return site
 
 
 def load_organisations() -> list[Organisation]:

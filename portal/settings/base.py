@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from portal.env import env_bool, env_int, env_list, env_str
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.csp.ContentSecurityPolicyMiddleware",
+    "portal.throttling.LoginRateLimitMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -113,6 +115,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "wagtailadmin_login"
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+
+# --- Cache (login rate limits) -------------------------------------------------------
+# The database cache is shared by every process with no extra server; set
+# CACHE_REDIS_URL in production.
+if _redis_cache := env_str("CACHE_REDIS_URL", ""):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_cache,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portal_cache",
+        }
+    }
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "fr-fr"
@@ -229,7 +251,7 @@ LOGGING = {
 _SELF = "'self'"
 SECURE_CSP = {
     "default-src": [_SELF],
-    "script-src": [_SELF, "'nonce'"],
+    "script-src": [_SELF, CSP.NONCE],
     "style-src": [_SELF],
     "img-src": [_SELF, "data:"],
     "font-src": [_SELF],

@@ -10,6 +10,7 @@ class Command(BaseCommand):
     help = "Charge le contenu de démonstration et affiche les comptes."
 
     def handle(self, *args, **options) -> None:
+        demo.configure_site(settings.PORTAL_BASE_URL)
         organisations = demo.load_organisations()
         report = demo.load_demo_calls()
         for number, message in report.errors:
