@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run test lint format migrate demo clean
+.PHONY: install run test lint format migrate demo clean messages
 
 $(BIN)/uv:
 	@test -n "$(PYTHON)" || { echo "Python 3.12+ introuvable (PYTHON=...)"; exit 1; }
@@ -39,3 +39,6 @@ format: install
 
 clean:
 	rm -rf var .pytest_cache
+
+messages: install  ## refresh the translation catalogue (English follows French)
+	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete

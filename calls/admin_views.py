@@ -6,7 +6,7 @@ administrators); the work itself is done by ``calls.lifecycle``.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -26,6 +26,7 @@ ACTIONS = {
         ),
         "submit": _("Clôturer l'appel"),
         "done": _("L'appel « %(title)s » est clôturé."),
+        "not_live": _("Seul un appel publié peut être clôturé."),
     },
     "withdraw": {
         "service": lifecycle.call_withdraw,
@@ -36,24 +37,32 @@ ACTIONS = {
         ),
         "submit": _("Retirer l'appel"),
         "done": _("L'appel « %(title)s » est retiré."),
+        "not_live": _("Seul un appel publié peut être retiré."),
     },
 }
 
 
 def call_action(request: HttpRequest, page_id: int, action: str) -> HttpResponse:
     call = get_object_or_404(CallPage, pk=page_id)
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404
     if not call.permissions_for_user(request.user).can_publish():
         raise PermissionDenied
-    spec = ACTIONS[action]
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            spec["service"](call, reason=form.cleaned_data["reason"])
-        except lifecycle.CallActionError as error:
-            form.add_error(None, str(error))
+        if not call.live:
+            # The buttons are offered on published calls only; a draft "withdrawn" by a
+            # crafted request would stay hidden, without any event, once published.
+            form.add_error(None, spec["not_live"])
         else:
-            messages.success(request, spec["done"] % {"title": call.title})
-            return redirect(reverse("wagtailadmin_pages:edit", args=[call.pk]))
+            try:
+                spec["service"](call, reason=form.cleaned_data["reason"])
+            except lifecycle.CallActionError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, spec["done"] % {"title": call.title})
+                return redirect(reverse("wagtailadmin_pages:edit", args=[call.pk]))
     return TemplateResponse(
         request,
         "calls/admin/call_action.html",

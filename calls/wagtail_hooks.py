@@ -1,9 +1,11 @@
 """Calls in the Wagtail admin: lifecycle actions and their buttons."""
 
+from django.db.models import Q
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.widgets import Button
+from wagtail.permissions import page_permission_policy
 
 from calls import admin_views
 from calls.constants import CallStatus
@@ -51,3 +53,14 @@ def call_header_buttons(page, user, view_name=None, next_url=None):
 @hooks.register("register_page_listing_more_buttons")
 def call_listing_buttons(page, user, next_url=None):
     yield from _lifecycle_buttons(page, user)
+
+
+@hooks.register("construct_page_chooser_queryset")
+def hide_other_organisations_drafts(pages, request):
+    """The link chooser lists every page; an unpublished one only to those who may explore it.
+
+    Without this, an organisation's editors would read the titles (and edit links) of
+    the other organisations' drafts in the link chooser.
+    """
+    explorable = page_permission_policy.explorable_instances(request.user)
+    return pages.filter(Q(live=True) | Q(pk__in=explorable.values_list("pk", flat=True)))
