@@ -35,7 +35,7 @@ from wagtail.admin.panels import (
     TabbedInterface,
 )
 from wagtail.fields import StreamField
-from wagtail.models import Orderable, Page, PageManager
+from wagtail.models import Orderable, Page, PageManager, PagePermissionTester
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 from wagtail.url_routing import RouteResult
@@ -96,6 +96,36 @@ class CallIndexPage(Page):
         return context
 
 
+class CallFolderPermissionTester(PagePermissionTester):
+    """An organisation's folder is structure: only administrators may change it.
+
+    Its groups hold their rights *on* the folder so that they can work inside it;
+    without this, a reviewer could delete or move the folder and with it the
+    organisation's permissions and workflow.
+    """
+
+    def _admin_only(self, allowed: bool) -> bool:
+        return self.user.is_superuser and allowed
+
+    def can_edit(self) -> bool:
+        return self._admin_only(super().can_edit())
+
+    def can_delete(self, ignore_bulk: bool = False) -> bool:
+        return self._admin_only(super().can_delete(ignore_bulk))
+
+    def can_unpublish(self) -> bool:
+        return self._admin_only(super().can_unpublish())
+
+    def can_move(self) -> bool:
+        return self._admin_only(super().can_move())
+
+    def can_copy(self) -> bool:
+        return self._admin_only(super().can_copy())
+
+    def can_lock(self) -> bool:
+        return self._admin_only(super().can_lock())
+
+
 class CallFolderPage(Page):
     """An organisation's calls; not public, it only carries permissions and workflow."""
 
@@ -113,6 +143,9 @@ class CallFolderPage(Page):
     class Meta:
         verbose_name = _("dossier d'organisation")
         verbose_name_plural = _("dossiers d'organisation")
+
+    def permissions_for_user(self, user) -> CallFolderPermissionTester:
+        return CallFolderPermissionTester(user, self)
 
     def serve(self, request: HttpRequest, *args, **kwargs):
         return redirect(self.organisation.get_absolute_url())

@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import Page, Revision
+from wagtail.documents import get_document_model
+from wagtail.models import Collection, Page, Revision
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
 from calls.constants import CallStatus
@@ -158,6 +160,19 @@ def titles_of_a(world: World) -> list[str]:
     return [world.published.title, world.draft.title]
 
 
+def _form_errors(response) -> str:
+    """The form errors of a re-rendered edit view, to explain a failed assertion."""
+    context = getattr(response, "context", None)
+    if not context or "form" not in context:
+        return f"status {response.status_code}"
+    form = context["form"]
+    errors = dict(form.errors)
+    for name, formset in getattr(form, "formsets", {}).items():
+        if formset.errors or formset.non_form_errors():
+            errors[name] = [formset.errors, formset.non_form_errors()]
+    return repr(errors)
+
+
 # --- Explorer listing of organisation A's folder ------------------------------------
 
 
@@ -266,8 +281,10 @@ def test_publish(client, world, role, obj):
         assert after["live_revision"] == before["live_revision"]
         assert after["events"] == before["events"]
         assert after["call_id"] == before["call_id"]
+        latest = CallPage.objects.get(pk=call.pk).get_latest_revision_as_object()
+        assert latest.title == new_title
         if obj == "published":
-            assert after["title"] == before["title"]
+            assert after["title"] == before["title"], "the public title must not change"
     else:
         assert_refused(role, response)
         assert after == before
@@ -352,8 +369,8 @@ def test_lifecycle_buttons_only_for_publishers(client, world, role):
     content = content.content.decode()
     close_url = reverse("calls_admin:action", args=[world.published.pk, "close"])
     withdraw_url = reverse("calls_admin:action", args=[world.published.pk, "withdraw"])
-    shown = close_url in content and withdraw_url in content
-    assert shown == (role in PUBLISHES_A)
+    assert (close_url in content) == (role in PUBLISHES_A)
+    assert (withdraw_url in content) == (role in PUBLISHES_A)
 
 
 # --- Organisations admin ----------------------------------------------------------------
@@ -482,19 +499,6 @@ def test_outsiders_cannot_add_a_call_to_a_folder(client, world):
     assert Page.objects.count() == count
 
 
-def _form_errors(response) -> str:
-    """The form errors of a re-rendered edit view, to explain a failed assertion."""
-    context = getattr(response, "context", None)
-    if not context or "form" not in context:
-        return f"status {response.status_code}"
-    form = context["form"]
-    errors = dict(form.errors)
-    for name, formset in getattr(form, "formsets", {}).items():
-        if formset.errors or formset.non_form_errors():
-            errors[name] = [formset.errors, formset.non_form_errors()]
-    return repr(errors)
-
-
 @pytest.mark.parametrize(
     "report", ["workflow", "workflow_tasks", "site_history", "aging_pages", "locked_pages"]
 )
@@ -514,3 +518,75 @@ def test_reports_do_not_reveal_other_organisations_calls(client, world, role, re
     else:
         assert response.status_code in (200, 302)
         assert SECRET not in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["editor_b", "reviewer_b", "editor_a"])
+def test_admin_api_does_not_reveal_other_organisations_calls(client, world, role):
+    """The admin's page API (explorer menu) is filtered like the explorer itself."""
+    client_as(client, world, role)
+    listing = client.get("/admin/api/main/pages/", {"child_of": world.folder_a.pk})
+    detail = client.get(f"/admin/api/main/pages/{world.draft.pk}/")
+    if role == "editor_a":  # control
+        assert listing.status_code == 200 and detail.status_code == 200
+        titles = {item["title"] for item in listing.json()["items"]}
+        assert set(titles_of_a(world)) <= titles
+        assert detail.json()["title"] == world.draft.title
+    else:
+        # A's folder does not exist for B's people, nor do A's calls.
+        assert listing.status_code == 400
+        assert listing.json() == {"message": "parent page doesn't exist"}
+        assert detail.status_code == 404
+        assert SECRET not in detail.content.decode()
+        search = client.get("/admin/api/main/pages/", {"search": SECRET})
+        assert search.status_code == 200
+        assert search.json()["items"] == []
+        own = client.get("/admin/api/main/pages/", {"search": "logistique"})
+        assert [item["title"] for item in own.json()["items"]] == [world.call_b.title]
+
+
+@pytest.mark.parametrize("role", ["editor_b", "reviewer_b", "editor_a", "reviewer_a"])
+def test_documents_stay_in_their_organisations_collection(client, world, role, settings, tmp_path):
+    """Provisioning gives each organisation a collection that only its people see."""
+    settings.MEDIA_ROOT = tmp_path
+    document = get_document_model().objects.create(
+        title=f"Cahier des charges {SECRET}",
+        file=ContentFile(b"%PDF-1.4 test", name="cahier.pdf"),
+        collection=Collection.objects.get(name=world.org_a.name),
+    )
+    client_as(client, world, role)
+    listings = [
+        client.get(reverse("wagtaildocs:index")),
+        client.get(reverse("wagtaildocs_chooser:choose")),
+        client.get(reverse("wagtaildocs_chooser:choose_results"), {"q": SECRET}),
+    ]
+    edit = client.get(reverse("wagtaildocs:edit", args=[document.pk]))
+    for response in listings:
+        assert response.status_code == 200
+        content = response.content.decode()
+        if response["Content-Type"] == "application/json":
+            content = response.json()["html"]
+        assert (document.title in content) == (role in EDITS_A)
+    if role in EDITS_A:
+        assert edit.status_code == 200
+    else:
+        assert_redirects_to_dashboard(edit)
+
+
+@pytest.mark.parametrize("role", ["editor_a", "reviewer_a"])
+def test_an_organisation_cannot_delete_move_or_edit_its_own_folder(client, world, role):
+    folder = world.folder_a
+    client_as(client, world, role)
+    for view in ("delete", "unpublish", "edit", "move", "copy"):
+        response = client.post(reverse(f"wagtailadmin_pages:{view}", args=[folder.pk]))
+        assert_refused(role, response)
+    folder.refresh_from_db()
+    assert folder.live and CallFolderPage.objects.filter(pk=folder.pk).exists()
+    # ...while the organisation still works inside it.
+    tester = folder.permissions_for_user(world.users[role])
+    assert tester.can_add_subpage()
+    assert world.published.permissions_for_user(world.users[role]).can_edit()
+
+
+def test_administrators_keep_control_of_folders(world):
+    tester = world.folder_a.permissions_for_user(world.users["admin"])
+    assert tester.can_edit() and tester.can_delete() and tester.can_move()
