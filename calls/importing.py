@@ -311,7 +311,10 @@ def _page_comparable(page: CallPage) -> dict[str, Any]:
 
 
 def _unique_slug(title: str, exclude_pk: int | None = None) -> str:
-    base = slugify(title)[:70].strip("-") or "appel"
+    base = slugify(title)
+    if len(base) > 70:  # cut at a word boundary
+        base = base[:71].rsplit("-", 1)[0]
+    base = base.strip("-") or "appel"
     slug, n = base, 1
     while CallPage.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
         n += 1

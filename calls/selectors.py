@@ -24,4 +24,6 @@ def home_sections(now: datetime) -> dict[str, Any]:
 
 def sectors_with_open_counts(now: datetime) -> list[Sector]:
     open_ids = CallPage.objects.live().open(now).values("pk")
-    return list(Sector.objects.annotate(open_count=Count("calls", filter=Q(calls__in=open_ids))))
+    # An aggregate query ignores Meta.ordering: order explicitly.
+    sectors = Sector.objects.annotate(open_count=Count("calls", filter=Q(calls__in=open_ids)))
+    return list(sectors.order_by("position"))
