@@ -1,8 +1,9 @@
 """Shared fixtures: real PostgreSQL (pytest-django), real broker and Celery worker, real browser.
 
 Tests that need data committed for another process (the worker, the browser's live
-server) are transactional and use ``serialized_rollback`` so that the content
-created by migrations (home page, ``/appels/``, sectors) is restored after the flush.
+server) are transactional; their flush empties every table, so the ``site_structure``
+fixture recreates the skeleton that migrations created (home page, ``/appels/``,
+sectors) before each test that needs it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from portal.structure import ensure_site_structure
 from tests.factories import OrganisationFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,12 +31,18 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
-def metropole(db):
+def site_structure(db):
+    """Home page, ``/appels/`` and sectors; recreated after a transactional flush."""
+    return ensure_site_structure()
+
+
+@pytest.fixture
+def metropole(site_structure):
     return OrganisationFactory(name="Métropole Aix-Marseille-Provence")
 
 
 @pytest.fixture
-def cci(db):
+def cci(site_structure):
     return OrganisationFactory(name="CCI Aix-Marseille-Provence", kind="chambre_consulaire")
 
 

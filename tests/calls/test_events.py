@@ -79,7 +79,7 @@ def test_the_relayed_snapshot_holds_the_call(metropole):
 
 
 @pytest.mark.worker
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_committed_events_are_processed_by_a_real_worker(metropole, celery_worker_process):
     call = create_call(metropole)
     edit_call(call, summary="Résumé modifié.")
@@ -90,7 +90,7 @@ def test_committed_events_are_processed_by_a_real_worker(metropole, celery_worke
 
 
 @pytest.mark.worker
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_an_event_whose_message_was_lost_is_sent_again(metropole, celery_worker_process):
     """The process died between commit and enqueue, or the broker was flushed."""
     from portal.celery import app
@@ -116,7 +116,7 @@ def test_an_event_whose_message_was_lost_is_sent_again(metropole, celery_worker_
 
 
 @pytest.mark.worker
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_scheduler_task_closes_a_call_through_the_worker(metropole, celery_worker_process):
     from calls.tasks import reconcile_call_states
 

@@ -1,8 +1,8 @@
 """The public pages in a real browser: content, filters, structured data, accessibility.
 
 The browser talks to pytest-django's live server, which reads committed data: the
-tests are transactional, with ``serialized_rollback`` so that the pages created by
-migrations (home page, ``/appels/``, the six sectors) come back after each flush.
+tests are transactional, and the ``site_structure`` fixture (through the organisation
+fixtures) recreates the home page, ``/appels/`` and the six sectors after each flush.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tests.factories import create_call
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 PARIS = ZoneInfo("Europe/Paris")
