@@ -6,10 +6,15 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from organisations import views as organisation_views
 from portal import views
+from search import views as search_views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", include(wagtailadmin_urls)),
+    path("recherche/", search_views.search_page, name="search"),
+    path("api/v1/calls/", search_views.calls_api, name="api_calls"),
+    path("api/v1/openapi.json", search_views.openapi, name="api_openapi"),
+    path("api/v1/autocomplete/", search_views.autocomplete, name="api_autocomplete"),
     path("documents/", include(wagtaildocs_urls)),
     path(
         "organisations/<slug:slug>/",

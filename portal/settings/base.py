@@ -179,6 +179,7 @@ WAGTAIL_DATETIME_FORMAT = "%d/%m/%Y %H:%M"
 
 # --- Search (issue: search app) --------------------------------------------------
 ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL", "")
+SEARCH_INDEX_PREFIX = env_str("SEARCH_INDEX_PREFIX", "portal")
 
 # --- Celery ---------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
@@ -213,6 +214,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=1),
         "kwargs": {"full": True},
     },
+    "reconcile-search-index": {
+        "task": "search.tasks.reconcile_search_index",
+        "schedule": timedelta(minutes=5),
+    },
     "redispatch-call-events": {
         "task": "calls.tasks.redispatch_call_events",
         "schedule": timedelta(seconds=60),
@@ -220,7 +225,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Consumers of CallEvents (search indexer, syndication) register here as dotted
 # paths to ``callable(event) -> None``; each must be idempotent.
-CALL_EVENT_CONSUMERS: list[str] = []
+CALL_EVENT_CONSUMERS: list[str] = ["search.indexer.index_call_event"]
 
 # --- Calls -----------------------------------------------------------------------
 CALL_ID_PREFIX = env_str("CALL_ID_PREFIX", "AMP")

@@ -1,0 +1,358 @@
+"""The embedded engine: the ``SearchEntry`` table of the project's own database.
+
+On PostgreSQL: French full-text search with accents folded (``french_unaccent``),
+title > summary and keywords > body weights, a GIN index, any-word matching ranked
+by ``ts_rank`` (a call matching more, and more important, words comes first), and
+one typo per word forgiven through ``pg_trgm`` word similarity on the folded text.
+On SQLite (``make run`` with no server): every word is looked up in the folded
+text, and calls rank by how many words they contain; no stemming there.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    TrigramWordSimilarity,
+)
+from django.db import connection, transaction
+from django.db.models import Case, Count, F, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.html import escape
+
+from search.backends.base import (
+    CallDocument,
+    SearchBackend,
+    SearchHit,
+    SearchRequest,
+    SearchResults,
+)
+from search.models import SearchEntry
+
+CONFIG = "french_unaccent"
+WORD_RE = re.compile(r"\w+", re.UNICODE)
+# Words too short to carry meaning on their own in a French query.
+MIN_WORD = 2
+# pg_trgm word similarity above which a word counts as a typo of a document word.
+TYPO_SIMILARITY = 0.5
+MARK_START, MARK_STOP = "\x02", "\x03"
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents: "Énergie" → "energie"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def query_words(query: str) -> list[str]:
+    seen: list[str] = []
+    for word in WORD_RE.findall(fold(query)):
+        if len(word) >= MIN_WORD and word not in seen:
+            seen.append(word)
+    return seen[:12]
+
+
+def status_q(status: str, now: datetime) -> Q:
+    if status == "upcoming":
+        return Q(opens_at__gt=now, closed_early=False)
+    if status == "open":
+        return Q(opens_at__lte=now, closes_at__gt=now, closed_early=False)
+    return Q(closes_at__lte=now) | Q(closed_early=True)
+
+
+def deadline_q(bucket: str, now: datetime) -> Q:
+    not_closed = Q(closes_at__gt=now, closed_early=False)
+    week, month = now + timedelta(days=7), now + timedelta(days=31)
+    if bucket == "week":
+        return not_closed & Q(closes_at__lte=week)
+    if bucket == "month":
+        return not_closed & Q(closes_at__gt=week, closes_at__lte=month)
+    return not_closed & Q(closes_at__gt=month)
+
+
+def entry_status(entry: SearchEntry, now: datetime) -> str:
+    if entry.closed_early or entry.closes_at <= now:
+        return "closed"
+    if entry.opens_at > now:
+        return "upcoming"
+    return "open"
+
+
+def _any_of(values: Iterable[str], make_q) -> Q:
+    combined = Q()
+    for value in values:
+        combined |= make_q(value)
+    return combined
+
+
+class DatabaseBackend(SearchBackend):
+    name = "database"
+
+    # --- writing ----------------------------------------------------------------
+
+    @property
+    def is_postgres(self) -> bool:
+        return connection.vendor == "postgresql"
+
+    def _row(self, document: CallDocument) -> dict:
+        return {
+            "version": document.version,
+            "title": document.title,
+            "summary": document.summary,
+            "body": document.body,
+            "keywords": " ".join(document.keywords),
+            "call_type": document.call_type,
+            "issuer": document.issuer,
+            "issuer_slug": document.issuer_slug,
+            "sectors": " " + " ".join(document.sectors) + " " if document.sectors else "",
+            "location": document.location,
+            "url": document.url,
+            "opens_at": document.opens_at,
+            "closes_at": document.closes_at,
+            "closed_early": document.closed_early,
+            "published_at": document.published_at,
+            "folded_text": fold(
+                " ".join([document.title, document.summary, *document.keywords])
+                + ("" if self.is_postgres else " " + document.body)
+            ),
+        }
+
+    def _refresh_vectors(self, call_ids: list[str]) -> None:
+        if not self.is_postgres or not call_ids:
+            return
+        SearchEntry.objects.filter(call_id__in=call_ids).update(
+            search_vector=(
+                SearchVector("title", weight="A", config=CONFIG)
+                + SearchVector("summary", "keywords", weight="B", config=CONFIG)
+                + SearchVector("body", "issuer", "location", weight="C", config=CONFIG)
+            )
+        )
+
+    @transaction.atomic
+    def index(self, documents: Iterable[CallDocument]) -> int:
+        """Upsert, never replacing a newer indexed version with an older one."""
+        documents = list(documents)
+        if not documents:
+            return 0
+        current = dict(
+            SearchEntry.objects.select_for_update()
+            .filter(call_id__in=[d.call_id for d in documents])
+            .values_list("call_id", "version")
+        )
+        fresh = [d for d in documents if current.get(d.call_id, 0) <= d.version]
+        SearchEntry.objects.bulk_create(
+            [SearchEntry(call_id=d.call_id, **self._row(d)) for d in fresh],
+            update_conflicts=True,
+            unique_fields=["call_id"],
+            update_fields=list(self._row(fresh[0]).keys()) if fresh else ["version"],
+            batch_size=500,
+        )
+        self._refresh_vectors([d.call_id for d in fresh])
+        return len(fresh)
+
+    def remove(self, call_ids: Iterable[str]) -> int:
+        deleted, _ = SearchEntry.objects.filter(call_id__in=list(call_ids)).delete()
+        return deleted
+
+    def indexed_versions(self) -> dict[str, int]:
+        return dict(SearchEntry.objects.values_list("call_id", "version"))
+
+    @transaction.atomic
+    def rebuild(self, documents: Iterable[CallDocument]) -> int:
+        """In one transaction: readers see the old index until the new one commits."""
+        documents = list(documents)
+        keep = [d.call_id for d in documents]
+        SearchEntry.objects.exclude(call_id__in=keep).delete()
+        SearchEntry.objects.filter(call_id__in=keep).update(version=0)
+        written = 0
+        for start in range(0, len(documents), 1000):
+            written += self.index(documents[start : start + 1000])
+        return written
+
+    # --- reading ------------------------------------------------------------------
+
+    def _filters(self, request: SearchRequest, now: datetime, skip: str = "") -> Q:
+        q = Q()
+        if request.call_types and skip != "type":
+            q &= Q(call_type__in=request.call_types)
+        if request.sectors and skip != "sector":
+            q &= _any_of(request.sectors, lambda code: Q(sectors__contains=f" {code} "))
+        if request.issuers and skip != "issuer":
+            q &= Q(issuer_slug__in=request.issuers)
+        if request.statuses and skip != "status":
+            q &= _any_of(request.statuses, lambda status: status_q(status, now))
+        if request.deadline and skip != "deadline":
+            q &= deadline_q(request.deadline, now)
+        if request.closes_before:
+            q &= Q(closes_at__lt=request.closes_before)
+        if request.closes_after:
+            q &= Q(closes_at__gt=request.closes_after)
+        return q
+
+    def _matching(self, request: SearchRequest) -> tuple[QuerySet, SearchQuery | None]:
+        words = query_words(request.query)
+        entries = SearchEntry.objects.all()
+        if not words:
+            return entries.annotate(rank=Value(0.0, output_field=FloatField())), None
+        if not self.is_postgres:
+            matched = sum(
+                (
+                    Case(
+                        When(folded_text__contains=w, then=1),
+                        default=0,
+                        output_field=IntegerField(),
+                    )
+                    for w in words
+                ),
+                Value(0),
+            )
+            entries = entries.annotate(rank=matched * 1.0).filter(rank__gt=0)
+            return entries, None
+        ts_query = None
+        for word in words:
+            term = SearchQuery(word, config=CONFIG, search_type="plain")
+            ts_query = term if ts_query is None else ts_query | term
+        # A word of 4+ letters with no exact lexeme may be a typo: trigram similarity.
+        typo_words = [w for w in words if len(w) >= 4]
+        similarity = sum(
+            (TrigramWordSimilarity(Value(w), "folded_text") for w in typo_words),
+            Value(0.0),
+        )
+        typo_match = _any_of(typo_words, lambda w: Q(folded_text__trigram_word_similar=w))
+        entries = entries.annotate(
+            rank=SearchRank(F("search_vector"), ts_query, weights=[0.1, 0.3, 0.6, 1.0])
+            + Coalesce(similarity, Value(0.0)) * 0.05
+        ).filter(Q(search_vector=ts_query) | typo_match)
+        return entries, ts_query
+
+    def _order(self, entries: QuerySet, request: SearchRequest, now: datetime) -> QuerySet:
+        entries = entries.annotate(
+            is_closed=Case(
+                When(Q(closes_at__lte=now) | Q(closed_early=True), then=1),
+                default=0,
+                output_field=IntegerField(),
+            )
+        )
+        if request.sort == "newest":
+            return entries.order_by(F("published_at").desc(nulls_last=True), "call_id")
+        if request.sort == "closing":
+            return entries.order_by("is_closed", "closes_at", "call_id")
+        return entries.order_by("is_closed", "-rank", "closes_at", "call_id")
+
+    def _facets(self, entries: QuerySet, request: SearchRequest, now: datetime) -> dict:
+        """Each facet counts with every filter except its own, as users expect."""
+        from calls.constants import SECTORS
+
+        def counts(skip: str, buckets: dict[str, Q]) -> dict[str, int]:
+            scoped = entries.filter(self._filters(request, now, skip=skip))
+            totals = scoped.aggregate(
+                **{f"c{i}": Count("pk", filter=q) for i, q in enumerate(buckets.values())}
+            )
+            return {key: totals[f"c{i}"] for i, key in enumerate(buckets) if totals[f"c{i}"]}
+
+        def grouped(skip: str, field: str) -> dict[str, int]:
+            scoped = entries.filter(self._filters(request, now, skip=skip))
+            return dict(
+                scoped.order_by().values_list(field).annotate(n=Count("pk")).values_list(field, "n")
+            )
+
+        return {
+            "type": grouped("type", "call_type"),
+            "issuer": grouped("issuer", "issuer_slug"),
+            "sector": counts("sector", {c: Q(sectors__contains=f" {c} ") for c, _ in SECTORS}),
+            "status": counts(
+                "status", {s: status_q(s, now) for s in ("open", "upcoming", "closed")}
+            ),
+            "deadline": counts(
+                "deadline", {b: deadline_q(b, now) for b in ("week", "month", "later")}
+            ),
+        }
+
+    def _highlight(self, entries: QuerySet, ts_query: SearchQuery | None) -> QuerySet:
+        if ts_query is None:
+            return entries
+        return entries.annotate(
+            headline=SearchHeadline(
+                "summary",
+                ts_query,
+                config=CONFIG,
+                start_sel=MARK_START,
+                stop_sel=MARK_STOP,
+                max_words=40,
+                min_words=15,
+                highlight_all=True,
+            )
+        )
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        now = request.now or timezone.now()
+        matching, ts_query = self._matching(request)
+        facets = self._facets(matching, request, now)
+        results = self._order(matching.filter(self._filters(request, now)), request, now)
+        count = results.count()
+        start = (request.page - 1) * request.page_size
+        page = self._highlight(results, ts_query)[start : start + request.page_size]
+        words = query_words(request.query)
+        hits = [self._hit(entry, now, words) for entry in page]
+        return SearchResults(
+            count=count, hits=hits, facets=facets, page=request.page, page_size=request.page_size
+        )
+
+    def _hit(self, entry: SearchEntry, now: datetime, words: list[str]) -> SearchHit:
+        headline = getattr(entry, "headline", None)
+        if headline is not None:
+            highlight = escape(headline).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
+        else:
+            highlight = mark_words(entry.summary, words)
+        return SearchHit(
+            call_id=entry.call_id,
+            title=entry.title,
+            url=entry.url,
+            call_type=entry.call_type,
+            issuer=entry.issuer,
+            issuer_slug=entry.issuer_slug,
+            sectors=entry.sector_codes,
+            opens_at=entry.opens_at,
+            closes_at=entry.closes_at,
+            status=entry_status(entry, now),
+            summary=entry.summary,
+            highlight=highlight,
+            score=float(getattr(entry, "rank", 0.0) or 0.0),
+        )
+
+    def autocomplete(self, prefix: str, limit: int = 8) -> list[str]:
+        folded = fold(prefix).strip()
+        if len(folded) < 2:
+            return []
+        entries = SearchEntry.objects.filter(
+            Q(folded_text__startswith=folded) | Q(folded_text__contains=f" {folded}")
+        )
+        return list(entries.order_by("-closes_at").values_list("title", flat=True)[:limit])
+
+    def health(self) -> dict:
+        return {
+            "engine": f"database ({connection.vendor})",
+            "documents": SearchEntry.objects.count(),
+        }
+
+
+def mark_words(text: str, words: list[str]) -> str:
+    """Escape ``text`` and wrap the words that fold to a query word in ``<mark>``."""
+    if not words:
+        return escape(text)
+    out = []
+    for token in re.split(r"(\w+)", text):
+        folded = fold(token)
+        if token and any(folded.startswith(w) for w in words):
+            out.append(f"<mark>{escape(token)}</mark>")
+        else:
+            out.append(escape(token))
+    return "".join(out)

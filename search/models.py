@@ -1,0 +1,47 @@
+"""The embedded search index: one row per searchable call, denormalised for speed.
+
+Rows are written by the indexer from CallEvent snapshots, never by the CMS directly.
+On PostgreSQL ``search_vector`` holds the weighted French full-text vector (title >
+summary and keywords > body, unaccented) behind a GIN index, and ``folded_text``
+carries a trigram index for typo tolerance; both indexes, the ``unaccent`` and
+``pg_trgm`` extensions and the ``french_unaccent`` configuration are created by a
+PostgreSQL-only migration, so SQLite keeps a plain table.
+"""
+
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SearchEntry(models.Model):
+    call_id = models.CharField(_("identifiant"), max_length=32, unique=True)
+    version = models.PositiveIntegerField(_("version indexée"))
+    title = models.CharField(_("titre"), max_length=255)
+    summary = models.TextField(_("résumé"))
+    body = models.TextField(_("texte"), blank=True)
+    keywords = models.TextField(_("mots-clés"), blank=True)
+    call_type = models.CharField(_("type"), max_length=32, db_index=True)
+    issuer = models.CharField(_("organisation"), max_length=200)
+    issuer_slug = models.CharField(max_length=100, db_index=True)
+    # " sante energie_environnement ": space-delimited so a portable LIKE finds a code.
+    sectors = models.CharField(_("filières"), max_length=255, blank=True)
+    location = models.CharField(_("lieu"), max_length=200, blank=True)
+    url = models.CharField(max_length=500)
+    opens_at = models.DateTimeField(db_index=True)
+    closes_at = models.DateTimeField(db_index=True)
+    closed_early = models.BooleanField(default=False)
+    published_at = models.DateTimeField(null=True, db_index=True)
+    folded_text = models.TextField(blank=True)  # lowercase, unaccented title/summary/keywords
+    search_vector = SearchVectorField(null=True)
+    indexed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("entrée d'index")
+        verbose_name_plural = _("entrées d'index")
+
+    def __str__(self) -> str:
+        return f"{self.call_id} v{self.version}"
+
+    @property
+    def sector_codes(self) -> list[str]:
+        return self.sectors.split()

@@ -1,0 +1,177 @@
+"""The OpenAPI 3.1 description of the public search API, served at ``/api/v1/openapi.json``."""
+
+from calls.constants import SECTORS, CallType
+
+STATUS_VALUES = ["open", "upcoming", "closed"]
+
+
+def _param(name: str, description: str, schema: dict, array: bool = False) -> dict:
+    if array:
+        schema = {"type": "array", "items": schema}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+        **({"explode": True} if array else {}),
+    }
+
+
+def openapi_schema(server: str) -> dict:
+    counts = {"type": "object", "additionalProperties": {"type": "integer"}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Plateforme territoriale d'innovation — API de recherche",
+            "version": "1.0.0",
+            "description": "Recherche plein texte et facettes sur les appels publiés.",
+        },
+        "servers": [{"url": server.rstrip("/")}],
+        "paths": {
+            "/api/v1/calls/": {
+                "get": {
+                    "operationId": "searchCalls",
+                    "summary": "Rechercher des appels",
+                    "parameters": [
+                        _param(
+                            "q",
+                            "Texte recherché (tous les mots ne sont pas exigés).",
+                            {"type": "string", "maxLength": 200},
+                        ),
+                        _param(
+                            "type",
+                            "Type d'appel.",
+                            {"type": "string", "enum": CallType.values},
+                            array=True,
+                        ),
+                        _param(
+                            "sector",
+                            "Filière.",
+                            {"type": "string", "enum": [c for c, _ in SECTORS]},
+                            array=True,
+                        ),
+                        _param(
+                            "issuer",
+                            "Organisation (identifiant d'URL).",
+                            {"type": "string"},
+                            array=True,
+                        ),
+                        _param(
+                            "status",
+                            "Statut.",
+                            {"type": "string", "enum": STATUS_VALUES},
+                            array=True,
+                        ),
+                        _param(
+                            "closes_before",
+                            "Date limite avant (AAAA-MM-JJ ou ISO 8601).",
+                            {"type": "string"},
+                        ),
+                        _param(
+                            "closes_after",
+                            "Date limite après (AAAA-MM-JJ ou ISO 8601).",
+                            {"type": "string"},
+                        ),
+                        _param(
+                            "sort",
+                            "Tri.",
+                            {
+                                "type": "string",
+                                "enum": ["relevance", "closing", "newest"],
+                                "default": "relevance",
+                            },
+                        ),
+                        _param("page", "Page.", {"type": "integer", "minimum": 1, "default": 1}),
+                        _param(
+                            "page_size",
+                            "Résultats par page.",
+                            {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+                        ),
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "Résultats et facettes.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["count", "page", "results", "facets"],
+                                        "properties": {
+                                            "count": {"type": "integer"},
+                                            "page": {"type": "integer"},
+                                            "page_size": {"type": "integer"},
+                                            "results": {
+                                                "type": "array",
+                                                "items": {"$ref": "#/components/schemas/Call"},
+                                            },
+                                            "facets": {
+                                                "type": "object",
+                                                "properties": {
+                                                    k: counts
+                                                    for k in ("type", "sector", "issuer", "status")
+                                                },
+                                            },
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                        "400": {
+                            "description": "Paramètres invalides.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Error"}
+                                }
+                            },
+                        },
+                    },
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "Call": {
+                    "type": "object",
+                    "required": [
+                        "call_id",
+                        "title",
+                        "url",
+                        "type",
+                        "issuer",
+                        "sectors",
+                        "opens_at",
+                        "closes_at",
+                        "status",
+                        "summary",
+                        "highlight",
+                    ],
+                    "properties": {
+                        "call_id": {"type": "string", "examples": ["AMP-2026-0042"]},
+                        "title": {"type": "string"},
+                        "url": {"type": "string", "format": "uri"},
+                        "type": {"type": "string", "enum": CallType.values},
+                        "issuer": {"type": "string"},
+                        "sectors": {"type": "array", "items": {"type": "string"}},
+                        "opens_at": {"type": "string", "format": "date-time"},
+                        "closes_at": {"type": "string", "format": "date-time"},
+                        "status": {"type": "string", "enum": STATUS_VALUES},
+                        "summary": {"type": "string"},
+                        "highlight": {
+                            "type": "string",
+                            "description": "Extrait HTML, mots trouvés entre <mark>.",
+                        },
+                    },
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["error", "message", "fields"],
+                    "properties": {
+                        "error": {"type": "string"},
+                        "message": {"type": "string"},
+                        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                    },
+                },
+            }
+        },
+    }

@@ -1,0 +1,163 @@
+"""The search page (``/recherche/``), the search API (``/api/v1/calls/``) and its schema."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from calls.constants import SECTORS, CallStatus, CallType
+from organisations.models import Organisation
+from search.backends import get_backend
+from search.backends.base import SearchHit, SearchRequest
+from search.openapi import openapi_schema
+from search.params import InvalidParameters, parse_search_params
+
+SECTOR_LABELS = dict(SECTORS)
+STATUS_LABELS = {s.value: s.label for s in CallStatus}
+DEADLINE_LABELS = {"week": "Cette semaine", "month": "Ce mois-ci", "later": "Plus tard"}
+
+
+def _issuer_slugs() -> set[str]:
+    return set(Organisation.objects.values_list("slug", flat=True))
+
+
+def hit_json(hit: SearchHit) -> dict:
+    return {
+        "call_id": hit.call_id,
+        "title": hit.title,
+        "url": hit.url,
+        "type": hit.call_type,
+        "issuer": hit.issuer,
+        "sectors": hit.sectors,
+        "opens_at": timezone.localtime(hit.opens_at).isoformat(),
+        "closes_at": timezone.localtime(hit.closes_at).isoformat(),
+        "status": hit.status,
+        "summary": hit.summary,
+        "highlight": hit.highlight,
+    }
+
+
+@require_GET
+def calls_api(request: HttpRequest) -> JsonResponse:
+    try:
+        search_request = parse_search_params(request.GET, issuers=_issuer_slugs())
+    except InvalidParameters as error:
+        return JsonResponse(
+            {
+                "error": "invalid_parameters",
+                "message": "Paramètres invalides.",
+                "fields": error.errors,
+            },
+            status=400,
+        )
+    results = get_backend().search(search_request)
+    facets = {k: v for k, v in results.facets.items() if k != "deadline"}
+    return JsonResponse(
+        {
+            "count": results.count,
+            "page": results.page,
+            "page_size": results.page_size,
+            "results": [hit_json(hit) for hit in results.hits],
+            "facets": facets,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@require_GET
+def openapi(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(
+        openapi_schema(request.build_absolute_uri("/")), json_dumps_params={"ensure_ascii": False}
+    )
+
+
+@require_GET
+def autocomplete(request: HttpRequest) -> JsonResponse:
+    prefix = request.GET.get("q", "")[:100]
+    return JsonResponse(
+        {"suggestions": get_backend().autocomplete(prefix)},
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _lenient(request: HttpRequest) -> tuple[SearchRequest, dict[str, str]]:
+    """Like the API, but drop the bad parameters and say so instead of refusing."""
+    issuers = _issuer_slugs()
+    try:
+        return parse_search_params(request.GET, issuers=issuers, strict=False), {}
+    except InvalidParameters as error:
+        cleaned = request.GET.copy()
+        for name in error.errors:
+            cleaned.pop(name, None)
+        return parse_search_params(cleaned, issuers=issuers, strict=False), error.errors
+
+
+def _facet_options(results, search_request: SearchRequest) -> list[dict]:
+    issuers = dict(Organisation.objects.values_list("slug", "name"))
+    spec = [
+        ("type", "Type d'appel", dict(CallType.choices), search_request.call_types),
+        ("sector", "Filière", SECTOR_LABELS, search_request.sectors),
+        (
+            "status",
+            "Statut",
+            {k: v for k, v in STATUS_LABELS.items() if k != "withdrawn"},
+            search_request.statuses,
+        ),
+        ("deadline", "Date limite", DEADLINE_LABELS, (search_request.deadline,)),
+        ("issuer", "Organisation", issuers, search_request.issuers),
+    ]
+    facets = []
+    for name, label, labels, selected in spec:
+        counts = results.facets.get(name, {})
+        options = [
+            {
+                "value": value,
+                "label": labels.get(value, value),
+                "count": counts.get(value, 0),
+                "selected": value in selected,
+            }
+            for value in labels
+            if counts.get(value) or value in selected
+        ]
+        facets.append(
+            {"name": name, "label": label, "options": options, "multiple": name != "deadline"}
+        )
+    return facets
+
+
+def search_page(request: HttpRequest) -> HttpResponse:
+    search_request, errors = _lenient(request)
+    backend = get_backend()
+    results = backend.search(search_request)
+    paginator = Paginator(range(results.count), search_request.page_size)
+    page_obj = paginator.get_page(search_request.page)
+    context = {
+        "query": search_request.query,
+        "search_request": search_request,
+        "results": results,
+        "page_obj": page_obj,
+        "facets": _facet_options(results, search_request),
+        "errors": errors,
+        "sort": search_request.sort,
+        "sorts": [
+            ("relevance", "Pertinence"),
+            ("closing", "Date limite la plus proche"),
+            ("newest", "Les plus récents"),
+        ],
+    }
+    if not results.count and search_request.query:
+        context["closed_matches"] = _closed_matches(search_request, backend)
+    return render(request, "search/search_page.html", context)
+
+
+def _closed_matches(search_request: SearchRequest, backend) -> int:
+    """The empty state says how many closed calls would match, if any."""
+    from dataclasses import replace
+
+    if "closed" in search_request.statuses:
+        return 0
+    wider = replace(search_request, statuses=("closed",), deadline="", page=1, page_size=1)
+    return backend.search(wider).count
