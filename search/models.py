@@ -45,3 +45,17 @@ class SearchEntry(models.Model):
     @property
     def sector_codes(self) -> list[str]:
         return self.sectors.split()
+
+
+class SearchWord(models.Model):
+    """A folded word seen in indexed calls: the dictionary typo tolerance corrects to."""
+
+    word = models.CharField(max_length=60, primary_key=True)
+    length = models.PositiveSmallIntegerField(db_index=True)
+
+    class Meta:
+        verbose_name = _("mot indexé")
+        verbose_name_plural = _("mots indexés")
+
+    def __str__(self) -> str:
+        return self.word

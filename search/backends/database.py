@@ -3,7 +3,9 @@
 On PostgreSQL: French full-text search with accents folded (``french_unaccent``),
 title > summary and keywords > body weights, a GIN index, any-word matching ranked
 by ``ts_rank`` (a call matching more, and more important, words comes first), and
-one typo per word forgiven through ``pg_trgm`` word similarity on the folded text.
+one typo per word forgiven (``search.fuzzy``: query words the index does not know
+are expanded to known words one or two edits away), and ``pg_trgm`` behind
+autocomplete.
 On SQLite (``make run`` with no server): every word is looked up in the folded
 text, and calls rank by how many words they contain; no stemming there.
 """
@@ -20,11 +22,21 @@ from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
     SearchVector,
-    TrigramWordSimilarity,
 )
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, FloatField, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -35,14 +47,13 @@ from search.backends.base import (
     SearchRequest,
     SearchResults,
 )
-from search.models import SearchEntry
+from search.fuzzy import typo_candidates
+from search.models import SearchEntry, SearchWord
 
 CONFIG = "french_unaccent"
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 # Words too short to carry meaning on their own in a French query.
 MIN_WORD = 2
-# pg_trgm word similarity above which a word counts as a typo of a document word.
-TYPO_SIMILARITY = 0.5
 MARK_START, MARK_STOP = "\x02", "\x03"
 
 
@@ -156,7 +167,19 @@ class DatabaseBackend(SearchBackend):
             batch_size=500,
         )
         self._refresh_vectors([d.call_id for d in fresh])
+        self._learn_words(fresh)
         return len(fresh)
+
+    def _learn_words(self, documents: list[CallDocument]) -> None:
+        words = set()
+        for d in documents:
+            text = " ".join([d.title, d.summary, d.body, *d.keywords])
+            words.update(w for w in WORD_RE.findall(fold(text)) if 3 <= len(w) <= 60)
+        SearchWord.objects.bulk_create(
+            [SearchWord(word=w, length=len(w)) for w in words],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
 
     def remove(self, call_ids: Iterable[str]) -> int:
         deleted, _ = SearchEntry.objects.filter(call_id__in=list(call_ids)).delete()
@@ -218,19 +241,13 @@ class DatabaseBackend(SearchBackend):
             return entries, None
         ts_query = None
         for word in words:
-            term = SearchQuery(word, config=CONFIG, search_type="plain")
-            ts_query = term if ts_query is None else ts_query | term
-        # A word of 4+ letters with no exact lexeme may be a typo: trigram similarity.
-        typo_words = [w for w in words if len(w) >= 4]
-        similarity = sum(
-            (TrigramWordSimilarity(Value(w), "folded_text") for w in typo_words),
-            Value(0.0),
-        )
-        typo_match = _any_of(typo_words, lambda w: Q(folded_text__trigram_word_similar=w))
+            # A word the index does not know may be a typo of one it does.
+            for term_text in (word, *typo_candidates(word)):
+                term = SearchQuery(term_text, config=CONFIG, search_type="plain")
+                ts_query = term if ts_query is None else ts_query | term
         entries = entries.annotate(
             rank=SearchRank(F("search_vector"), ts_query, weights=[0.1, 0.3, 0.6, 1.0])
-            + Coalesce(similarity, Value(0.0)) * 0.05
-        ).filter(Q(search_vector=ts_query) | typo_match)
+        ).filter(search_vector=ts_query)
         return entries, ts_query
 
     def _order(self, entries: QuerySet, request: SearchRequest, now: datetime) -> QuerySet:
@@ -281,7 +298,7 @@ class DatabaseBackend(SearchBackend):
             return entries
         return entries.annotate(
             headline=SearchHeadline(
-                "summary",
+                Concat("summary", Value(" … "), "body", output_field=TextField()),
                 ts_query,
                 config=CONFIG,
                 start_sel=MARK_START,

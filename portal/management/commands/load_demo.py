@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from portal import demo
+from search.indexer import rebuild_index
 
 
 class Command(BaseCommand):
@@ -18,6 +19,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{len(organisations)} organisations, {len(report.created)} appels importés."
         )
+        indexed = rebuild_index()
+        self.stdout.write(f"{indexed} appels dans l'index de recherche.")
         accounts = demo.ensure_accounts(settings.VAR_DIR / "demo-credentials.json")
         self.stdout.write("\nComptes de démonstration (http://127.0.0.1:8000/admin/) :")
         for username, entry in accounts.items():

@@ -1,0 +1,56 @@
+"""One typo per word: find the indexed words a query word may be a misspelling of.
+
+The index keeps a vocabulary of folded words (``SearchWord``). A query word that is
+not in it is compared with the vocabulary words that start with the same letter and
+have a close length, by Damerau–Levenshtein distance (a swap of two letters counts as
+one typo): 1 edit for words of 4–7 letters, 2 for longer ones, as people expect.
+"""
+
+from __future__ import annotations
+
+from search.models import SearchWord
+
+MIN_TYPO_LENGTH = 4
+
+
+def allowed_edits(word: str) -> int:
+    if len(word) < MIN_TYPO_LENGTH:
+        return 0
+    return 1 if len(word) <= 7 else 2
+
+
+def damerau_levenshtein(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance, giving up (returning limit + 1) past ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def typo_candidates(word: str, limit: int = 3) -> list[str]:
+    """Vocabulary words within the allowed edits of ``word`` (none if it is itself known)."""
+    edits = allowed_edits(word)
+    if not edits or SearchWord.objects.filter(word=word).exists():
+        return []
+    pool = SearchWord.objects.filter(
+        word__startswith=word[0],
+        length__gte=len(word) - edits,
+        length__lte=len(word) + edits,
+    ).values_list("word", flat=True)
+    scored = sorted(
+        (distance, candidate)
+        for candidate in pool.iterator(chunk_size=2000)
+        if (distance := damerau_levenshtein(word, candidate, edits)) <= edits
+    )
+    return [candidate for _, candidate in scored[:limit]]
