@@ -1,5 +1,7 @@
 """Template helpers shared by the public pages."""
 
+from urllib.parse import urlsplit
+
 from django import template
 
 register = template.Library()
@@ -12,3 +14,10 @@ def query_with(context, **changes) -> str:
     for key, value in changes.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.filter
+def url_path(url: str) -> str:
+    """The path of an absolute URL: links stay on the host the visitor is using."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
