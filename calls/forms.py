@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from calls.constants import CallStatus, CallType
-from calls.models import CallPage, Sector
+from calls.models import Sector
 from organisations.models import Organisation
+from search.backends.base import SearchRequest
 
 PUBLIC_STATUSES = [
     (CallStatus.OPEN.value, CallStatus.OPEN.label),
@@ -46,34 +46,29 @@ class CallFilterForm(forms.Form):
         choices=[("", _("Ouverts et à venir")), *PUBLIC_STATUSES, ("all", _("Tous"))],
     )
 
-    def filter(self, calls: QuerySet[CallPage]) -> QuerySet[CallPage]:
+    def search_request(self, page: int, page_size: int) -> SearchRequest:
+        """The list's filters as a search: ``/appels/`` and ``/recherche/`` share one engine."""
         data: dict = {}
         if self.is_bound:
             self.is_valid()  # cleaned_data then holds every field that is valid
             data = self.cleaned_data
-        now = timezone.now()
-        if data.get("type"):
-            calls = calls.filter(call_type=data["type"])
-        if data.get("sector"):
-            calls = calls.filter(sectors=data["sector"])
-        if data.get("issuer"):
-            calls = calls.filter(issuer=data["issuer"])
-        status = data.get("status")
+        status = data.get("status") or ""
         if status in dict(PUBLIC_STATUSES):
-            calls = calls.with_status(status, now)
-        elif status != "all":
-            calls = calls.filter(closes_at__gt=now, closed_early_at__isnull=True)
-        if status == CallStatus.CLOSED:
-            return calls.order_by("-closes_at")
-        # Open and upcoming first, by deadline; closed ones after them.
-        return calls.annotate(
-            is_past=Case(
-                When(closes_at__lte=now, then=Value(1)),
-                When(closed_early_at__isnull=False, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        ).order_by("is_past", "closes_at")
+            statuses: tuple[str, ...] = (status,)
+        elif status == "all":
+            statuses = ()
+        else:
+            statuses = (CallStatus.OPEN, CallStatus.UPCOMING)
+        return SearchRequest(
+            call_types=(data["type"],) if data.get("type") else (),
+            sectors=(data["sector"].code,) if data.get("sector") else (),
+            issuers=(data["issuer"].slug,) if data.get("issuer") else (),
+            statuses=statuses,
+            sort="recently_closed" if status == CallStatus.CLOSED else "closing",
+            page=page,
+            page_size=page_size,
+            now=timezone.now(),
+        )
 
 
 class ReasonForm(forms.Form):

@@ -46,6 +46,18 @@ def cci(site_structure):
     return OrganisationFactory(name="CCI Aix-Marseille-Provence", kind="chambre_consulaire")
 
 
+@pytest.fixture
+def inline_event_processing(monkeypatch):
+    """Process CallEvents right after commit in this process instead of via the broker.
+
+    For page tests, whose subject is the page rather than the worker hop (that hop is
+    covered by the ``worker`` tests): the search index is then up to date at once.
+    """
+    from calls import dispatch
+
+    monkeypatch.setattr(dispatch, "dispatch_event", dispatch.process_event)
+
+
 # --- Celery worker ---------------------------------------------------------------
 
 

@@ -87,13 +87,27 @@ class CallIndexPage(Page):
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict[str, Any]:
         from calls.forms import CallFilterForm
+        from search.backends import get_backend
 
         context = super().get_context(request, *args, **kwargs)
         form = CallFilterForm(request.GET or None)
-        calls = form.filter(CallPage.objects.live().public_listing())
-        page = Paginator(calls, self.page_size).get_page(request.GET.get("page"))
-        context.update(filter_form=form, calls_page=page, result_count=page.paginator.count)
+        backend = get_backend()
+        wanted = _page_number(request.GET.get("page"))
+        results = backend.search(form.search_request(wanted, self.page_size))
+        paginator = Paginator(range(results.count), self.page_size)
+        page = paginator.get_page(wanted)
+        if page.number != wanted:  # past the last page: show the last one
+            results = backend.search(form.search_request(page.number, self.page_size))
+        page.object_list = CallPage.objects.in_search_order([h.call_id for h in results.hits])
+        context.update(filter_form=form, calls_page=page, result_count=results.count)
         return context
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(1, int(raw or 1))
+    except ValueError:
+        return 1
 
 
 class CallFolderPermissionTester(PagePermissionTester):
@@ -183,6 +197,11 @@ class CallPageQuerySet(PageQuerySet):
         if status == CallStatus.WITHDRAWN:
             return self.withdrawn()
         return getattr(self, status)(now)
+
+    def in_search_order(self, call_ids: list[str]) -> list[CallPage]:
+        """The live calls of a page of search hits, in the engine's order."""
+        calls = {c.call_id: c for c in self.live().public_listing().filter(call_id__in=call_ids)}
+        return [calls[call_id] for call_id in call_ids if call_id in calls]
 
     def public_listing(self) -> CallPageQuerySet:
         """What a visitor browses: not withdrawn, with what a card needs in one query."""

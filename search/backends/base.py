@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-SortOrder = Literal["relevance", "closing", "newest"]
+# "recently_closed" lists the most recently closed first (the archive of closed calls).
+SortOrder = Literal["relevance", "closing", "newest", "recently_closed"]
 FACETS = ("type", "sector", "issuer", "status", "deadline")
 
 

@@ -260,6 +260,8 @@ class DatabaseBackend(SearchBackend):
         )
         if request.sort == "newest":
             return entries.order_by(F("published_at").desc(nulls_last=True), "call_id")
+        if request.sort == "recently_closed":
+            return entries.order_by("-closes_at", "call_id")
         if request.sort == "closing":
             return entries.order_by("is_closed", "closes_at", "call_id")
         return entries.order_by("is_closed", "-rank", "closes_at", "call_id")

@@ -83,6 +83,11 @@ def card_titles(locator) -> list[str]:
     return [t.strip() for t in locator.locator(".call-card__title").all_inner_texts()]
 
 
+@pytest.fixture(autouse=True)
+def _indexed(inline_event_processing):
+    """``/appels/`` reads the search index: keep it in step as calls are created."""
+
+
 @pytest.fixture
 def calls(metropole, cci):
     """Two organisations' calls in every state the public pages show."""
