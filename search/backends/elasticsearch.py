@@ -27,8 +27,8 @@ tokenizer, then ``lowercase`` → ``elision`` → ``_french_`` stop words →
 
 Titles also get an ``autocomplete`` sub-field: the same folding plus edge n-grams
 (2–15 letters, keeping the whole word too, so a word longer than 15 letters typed
-in full still matches); the query side is not n-grammed, so "hôp" matches the
-prefixes of "hôpital" and nothing shorter.
+in full still matches); the query side is not n-grammed, so "hôp" finds "hôpital"
+while a single letter finds nothing.
 
 Ranking. Any word may match (``minimum_should_match: 1``): a call matching more of
 the words, or matching them in a heavier field (title > summary, keywords > body),
@@ -37,9 +37,10 @@ forgiven as the embedded engine does (no typo under 4 letters, 1 up to 7, 2 beyo
 first letter exact). Calls still open or upcoming always come before closed ones:
 scripts would make that a sort key, but Painless sort scripts are not available
 everywhere (the emulator refuses them); instead ``function_score`` multiplies the
-text score of every call that is not closed by a weight far larger than any ratio
-between two BM25 scores, which orders the tiers the same way and keeps the text
-score recoverable (we divide it back out for ``SearchHit.score``).
+text score of every call that is not closed by 1e9, far beyond the ratio between
+any two text scores met in practice (BM25 scores span a few orders of magnitude),
+which orders the tiers as a sort key would and keeps the text score recoverable
+(we divide it back out for ``SearchHit.score``).
 
 Statuses depend on the request's clock, not on indexing time, so they are computed
 in the query (filters, facets, ranking) and again for each hit, never stored.
@@ -47,9 +48,11 @@ in the query (filters, facets, ranking) and again for each hit, never stored.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict
+from copy import deepcopy
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
@@ -57,8 +60,9 @@ from typing import Any
 import urllib3
 from elastic_transport import NodeConfig, Urllib3HttpNode
 from elastic_transport.client_utils import DEFAULT, DefaultType
-from elasticsearch import Elasticsearch, NotFoundError, helpers
+from elasticsearch import BadRequestError, Elasticsearch, NotFoundError, helpers
 from elasticsearch.dsl import (
+    SF,
     A,
     Boolean,
     Date,
@@ -108,8 +112,6 @@ DEADLINE_MONTH = timedelta(days=31)
 # turning "marine" into "machine".
 FUZZINESS = "AUTO:4,8"
 HIGHLIGHT_SEPARATOR = " … "
-STATUSES = (CallStatus.OPEN.value, CallStatus.UPCOMING.value, CallStatus.CLOSED.value)
-DEADLINES = ("week", "month", "later")
 
 # --- analysis -------------------------------------------------------------------------
 
@@ -183,8 +185,11 @@ class CallSearchDocument(Document):
 
 
 def index_definition() -> dict[str, Any]:
-    """Settings (with the analysis chain) and mappings for a new generation."""
-    return CallSearchDocument._index.to_dict()
+    """Settings (with the analysis chain) and mappings for a new generation.
+
+    A copy: the dsl's ``Index.to_dict()`` hands out its own settings dict.
+    """
+    return deepcopy(CallSearchDocument._index.to_dict())
 
 
 # --- connection -----------------------------------------------------------------------
@@ -285,6 +290,30 @@ def deadline_queries(now: datetime) -> dict[str, Query]:
     }
 
 
+def tiered(
+    query: Query,
+    now: datetime,
+    *,
+    open_weight: float = OPEN_TIER_WEIGHT,
+    boost_mode: str = "multiply",
+) -> Query:
+    """``query`` with calls not closed scored ``open_weight`` times higher (or, with
+    ``boost_mode="replace"``, scored ``open_weight`` against 1 for closed ones).
+
+    Both tiers are spelled out so no engine default for unmatched functions matters.
+    """
+    return Q(
+        "function_score",
+        query=query,
+        functions=[
+            SF({"filter": not_closed_query(now), "weight": open_weight}),
+            SF({"filter": closed_query(now), "weight": 1}),
+        ],
+        score_mode="multiply",
+        boost_mode=boost_mode,
+    )
+
+
 # --- the backend ----------------------------------------------------------------------
 
 
@@ -300,7 +329,7 @@ class ElasticsearchBackend(SearchBackend):
     def __init__(
         self,
         url: str,
-        index_prefix: str = "amp",
+        index_prefix: str = "portal",
         *,
         refresh: bool = False,
         client: Elasticsearch | None = None,
@@ -347,18 +376,16 @@ class ElasticsearchBackend(SearchBackend):
             return
         try:
             self._create_index(self.bootstrap_index_name, with_alias=True)
-        except Exception as error:
+        except BadRequestError as error:
             # Another worker created it between our check and our create: fine.
-            if getattr(error, "error", "") != "resource_already_exists_exception":
+            if error.message != "resource_already_exists_exception":
                 raise
 
     def drop(self) -> None:
         """Delete every generation and the alias (tests, decommissioning)."""
         names = set(self.aliased_indices())
-        try:
+        with contextlib.suppress(NotFoundError):
             names |= set(self.client.indices.get(index=f"{self.alias}-v*").body)
-        except NotFoundError:
-            pass
         for name in sorted(names):
             self.client.indices.delete(index=name, ignore_unavailable=True)
 
@@ -381,7 +408,12 @@ class ElasticsearchBackend(SearchBackend):
             "_source": source,
         }
 
-    def _bulk(self, actions: Iterable[dict[str, Any]], *, ignore: tuple[int, ...]) -> Iterator:
+    def _bulk(
+        self, actions: Iterable[dict[str, Any]], *, ignore: tuple[int, ...], via_alias: bool
+    ) -> Iterator[tuple[bool, dict[str, Any]]]:
+        """Stream actions; with ``via_alias``, a write can never auto-create a concrete
+        index named like the alias (``require_alias``) if the alias vanished meanwhile."""
+        extra: dict[str, Any] = {"require_alias": True} if via_alias else {}
         return helpers.streaming_bulk(
             self.client,
             actions,
@@ -389,22 +421,30 @@ class ElasticsearchBackend(SearchBackend):
             ignore_status=ignore,
             raise_on_error=True,
             refresh="wait_for" if self.refresh else False,
+            **extra,
         )
 
     def index(self, documents: Iterable[CallDocument]) -> int:
         """Upsert into the alias; an older version than the one indexed is skipped (409)."""
         self.ensure_alias()
         actions = (self._action(document, self.alias) for document in documents)
-        return sum(ok for ok, _ in self._bulk(actions, ignore=(409,)))
+        return sum(ok for ok, _ in self._bulk(actions, ignore=(409,), via_alias=True))
 
     def remove(self, call_ids: Iterable[str]) -> int:
+        """Delete by call id; unknown ids are ignored.
+
+        Elasticsearch remembers a deleted document's version for ``index.gc_deletes``
+        (60 s), one above it (a delete bumps it): re-indexing the call with a higher
+        version works at once (the reconciliation's remove-then-index of a stale
+        entry); the same or a lower version is refused as stale until then.
+        """
         ids = list(dict.fromkeys(call_ids))
         if not ids or not self.client.indices.exists_alias(name=self.alias):
             return 0
         actions = ({"_op_type": "delete", "_index": self.alias, "_id": i} for i in ids)
         return sum(
             1
-            for _, item in self._bulk(actions, ignore=(404,))
+            for _, item in self._bulk(actions, ignore=(404,), via_alias=True)
             if item["delete"].get("result") == "deleted"
         )
 
@@ -419,7 +459,8 @@ class ElasticsearchBackend(SearchBackend):
         self._create_index(new, with_alias=False, loading=True)
         try:
             actions = (self._action(document, new) for document in documents)
-            written = sum(ok for ok, _ in self._bulk(actions, ignore=()))
+            # 409: the same call twice in ``documents``, the older one skipped.
+            written = sum(ok for ok, _ in self._bulk(actions, ignore=(409,), via_alias=False))
             self.client.indices.put_settings(index=new, settings={"refresh_interval": None})
             self.client.indices.refresh(index=new)
             old = self.aliased_indices()
@@ -433,15 +474,20 @@ class ElasticsearchBackend(SearchBackend):
             swap.append({"add": {"index": new, "alias": self.alias}})
             self.client.indices.update_aliases(actions=swap)
         except BaseException:
-            self.client.indices.delete(index=new, ignore_unavailable=True)
+            self._delete_quietly(new)  # the half-loaded generation; the old one serves on
             raise
         for name in old:
-            try:
-                self.client.indices.delete(index=name)
-            except Exception:
-                # Searches already use the new generation; a leftover only costs disk.
-                logger.warning("Could not delete old search index %s", name, exc_info=True)
+            # Searches already use the new generation; a leftover only costs disk.
+            self._delete_quietly(name)
         return written
+
+    def _delete_quietly(self, name: str) -> None:
+        """Delete an index that nothing reads, logging rather than raising on failure
+        (a failure here must not hide the error that led to it, or undo a swap)."""
+        try:
+            self.client.indices.delete(index=name, ignore_unavailable=True)
+        except Exception:
+            logger.warning("Could not delete search index %s", name, exc_info=True)
 
     # --- reading ----------------------------------------------------------------------
 
@@ -456,28 +502,30 @@ class ElasticsearchBackend(SearchBackend):
         return {hit.call_id: int(hit.version) for hit in search.scan()}
 
     @staticmethod
-    def text_query(query: str) -> Query | None:
-        """Any word may match; more words and heavier fields score higher."""
+    def text_clauses(query: str) -> list[Query]:
+        """Any of these may match: the words in any field, or the words as a title phrase.
+
+        ``best_fields`` scores each call by its best field for the query, summing the
+        words matched there, plus 0.3 of the other fields: a call matching more of the
+        words, or matching them in a heavier field, comes first. ``cross_fields`` would
+        count words across fields better but refuses fuzziness.
+        """
         query = " ".join(query.split())
         if not query:
-            return None
-        return Q(
-            "bool",
-            should=[
-                Q(
-                    "multi_match",
-                    query=query,
-                    fields=["title^3", "summary^2", "keywords^2", "body"],
-                    type="best_fields",
-                    tie_breaker=0.3,
-                    operator="or",
-                    fuzziness=FUZZINESS,
-                    prefix_length=1,
-                ),
-                Q("match_phrase", title={"query": query, "slop": 1, "boost": 2.0}),
-            ],
-            minimum_should_match=1,
-        )
+            return []
+        return [
+            Q(
+                "multi_match",
+                query=query,
+                fields=["title^3", "summary^2", "keywords^2", "body"],
+                type="best_fields",
+                tie_breaker=0.3,
+                operator="or",
+                fuzziness=FUZZINESS,
+                prefix_length=1,
+            ),
+            Q("match_phrase", title={"query": query, "slop": 1, "boost": 2.0}),
+        ]
 
     @staticmethod
     def facet_filters(request: SearchRequest, now: datetime) -> dict[str, Query]:
@@ -509,52 +557,34 @@ class ElasticsearchBackend(SearchBackend):
         give. The date range filters are no facet, so they narrow everything.
         """
         now = _utc(request.now or datetime.now(UTC))
-        text = self.text_query(request.query)
+        clauses = self.text_clauses(request.query)
         ranges: dict[str, str] = {}
         if request.closes_after:
             ranges["gt"] = _iso(request.closes_after)
         if request.closes_before:
             ranges["lt"] = _iso(request.closes_before)
-        filters = [Q("range", closes_at=ranges)] if ranges else []
-        if text is not None:
-            base = Q(
-                "bool",
-                should=text.should,
-                minimum_should_match=1,
-                **({"filter": filters} if filters else {}),
-            )
+        narrowing = {"filter": [Q("range", closes_at=ranges)]} if ranges else {}
+        if clauses:
+            base = Q("bool", should=clauses, minimum_should_match=1, **narrowing)
         else:
             # match_all scores 1, so the open-first tiering below still applies.
-            base = Q("bool", must=[Q("match_all")], **({"filter": filters} if filters else {}))
+            base = Q("bool", must=[Q("match_all")], **narrowing)
 
         search = Search(using=self.client, index=self.alias).doc_type(CallSearchDocument)
-        not_closed = not_closed_query(now)
         if request.sort == "newest":
             search = search.query(base).sort(
                 {"published_at": {"order": "desc", "missing": "_last"}},
                 {"call_id": {"order": "asc"}},
             )
         elif request.sort == "closing":
-            # The score becomes the tier alone: 2 for open/upcoming, 1 for closed.
-            tiered = Q(
-                "function_score",
-                query=base,
-                functions=[{"filter": not_closed.to_dict(), "weight": 2}],
-                boost_mode="replace",
-            )
-            search = search.query(tiered).sort(
+            # The score becomes the tier alone (2 open or upcoming, 1 closed).
+            search = search.query(tiered(base, now, open_weight=2, boost_mode="replace")).sort(
                 {"_score": {"order": "desc"}},
                 {"closes_at": {"order": "asc"}},
                 {"call_id": {"order": "asc"}},
             )
         else:
-            tiered = Q(
-                "function_score",
-                query=base,
-                functions=[{"filter": not_closed.to_dict(), "weight": OPEN_TIER_WEIGHT}],
-                boost_mode="multiply",
-            )
-            search = search.query(tiered).sort(
+            search = search.query(tiered(base, now)).sort(
                 {"_score": {"order": "desc"}},
                 {"closes_at": {"order": "asc"}},
                 {"call_id": {"order": "asc"}},
@@ -570,9 +600,18 @@ class ElasticsearchBackend(SearchBackend):
                 "values", self._facet_agg(facet, now)
             )
 
-        if text is not None:
+        if clauses:
+            # The words alone decide what is marked, not the status and date filters
+            # of the ranking wrapper. Spelling it out also matters on noida-db, which
+            # highlights nothing for a query wrapped in function_score.
+            words = Q("bool", should=clauses, minimum_should_match=1)
             search = (
-                search.highlight_options(pre_tags=["<mark>"], post_tags=["</mark>"], encoder="html")
+                search.highlight_options(
+                    pre_tags=["<mark>"],
+                    post_tags=["</mark>"],
+                    encoder="html",
+                    highlight_query=words.to_dict(),
+                )
                 .highlight("summary", number_of_fragments=0)
                 .highlight("body", fragment_size=160, number_of_fragments=2)
             )
@@ -593,20 +632,19 @@ class ElasticsearchBackend(SearchBackend):
         return A("terms", field=field, size=FACET_SIZE)
 
     def search(self, request: SearchRequest) -> SearchResults:
+        # Pin the clock once, so the query and the hits' statuses agree.
         now = _utc(request.now or datetime.now(UTC))
-        request_now = request if request.now else _with_now(request, now)
-        search = self.build_search(request_now)
+        request = replace(request, now=now)
         try:
-            response = search.execute()
+            response = self.build_search(request).execute()
         except NotFoundError:
             # Nothing indexed yet: no alias, no results.
             return SearchResults(
                 count=0, hits=[], facets={}, page=request.page, page_size=request.page_size
             )
-        hits = [self._hit(hit, now, request.sort) for hit in response.hits]
         return SearchResults(
             count=response.hits.total.value,
-            hits=hits,
+            hits=[self._hit(hit, now, request.sort) for hit in response.hits],
             facets=self._facets(response),
             page=request.page,
             page_size=request.page_size,
@@ -615,7 +653,7 @@ class ElasticsearchBackend(SearchBackend):
     @staticmethod
     def _facets(response: Response) -> dict[str, dict[str, int]]:
         """Counts by value, zeros left out (as the embedded engine does)."""
-        aggregations = response.aggregations.to_dict()
+        aggregations = response.to_dict()["aggregations"]
         facets: dict[str, dict[str, int]] = {}
         for facet in FACETS:
             buckets = aggregations[facet]["values"]["buckets"]
@@ -656,12 +694,7 @@ class ElasticsearchBackend(SearchBackend):
         if len(prefix) < 2 or limit < 1:
             return []
         now = datetime.now(UTC)
-        query = Q(
-            "function_score",
-            query=Q("match", title__autocomplete={"query": prefix, "operator": "and"}),
-            functions=[{"filter": not_closed_query(now).to_dict(), "weight": OPEN_TIER_WEIGHT}],
-            boost_mode="multiply",
-        )
+        query = tiered(Q("match", title__autocomplete={"query": prefix, "operator": "and"}), now)
         search = (
             Search(using=self.client, index=self.alias)
             .query(query)
@@ -693,13 +726,6 @@ class ElasticsearchBackend(SearchBackend):
         }
 
 
-def _with_now(request: SearchRequest, now: datetime) -> SearchRequest:
-    """Pin the clock once, so the query and the hits' statuses agree to the microsecond."""
-    from dataclasses import replace
-
-    return replace(request, now=now)
-
-
 def _highlight(hit: CallSearchDocument) -> str:
     """The highlighted summary if it matched, else body fragments, else the escaped
     summary: always HTML-safe, as the embedded engine returns it."""
@@ -709,4 +735,4 @@ def _highlight(hit: CallSearchDocument) -> str:
             return HIGHLIGHT_SEPARATOR.join(highlight["summary"])
         if "body" in highlight:
             return HIGHLIGHT_SEPARATOR.join(highlight["body"])
-    return escape(hit.summary or "", quote=False)
+    return escape(hit.summary or "")
