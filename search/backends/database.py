@@ -6,8 +6,8 @@ by ``ts_rank`` (a call matching more, and more important, words comes first), an
 one typo per word forgiven (``search.fuzzy``: query words the index does not know
 are expanded to known words one or two edits away), and ``pg_trgm`` behind
 autocomplete.
-On SQLite (``make run`` with no server): every word is looked up in the folded
-text, and calls rank by how many words they contain; no stemming there.
+On SQLite (``make run`` with no server): FTS5 (``search.backends.sqlite_fts``) with
+diacritics removed, any-word prefix matching and BM25 ranking.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.html import escape
 
+from search.backends import sqlite_fts
 from search.backends.base import (
     CallDocument,
     SearchBackend,
@@ -137,7 +138,16 @@ class DatabaseBackend(SearchBackend):
         }
 
     def _refresh_vectors(self, call_ids: list[str]) -> None:
-        if not self.is_postgres or not call_ids:
+        if not call_ids:
+            return
+        if not self.is_postgres:
+            sqlite_fts.replace(
+                list(
+                    SearchEntry.objects.filter(call_id__in=call_ids).values_list(
+                        "pk", "title", "summary", "keywords", "body"
+                    )
+                )
+            )
             return
         SearchEntry.objects.filter(call_id__in=call_ids).update(
             search_vector=(
@@ -182,7 +192,10 @@ class DatabaseBackend(SearchBackend):
         )
 
     def remove(self, call_ids: Iterable[str]) -> int:
-        deleted, _ = SearchEntry.objects.filter(call_id__in=list(call_ids)).delete()
+        entries = SearchEntry.objects.filter(call_id__in=list(call_ids))
+        if not self.is_postgres:
+            sqlite_fts.delete(list(entries.values_list("pk", flat=True)))
+        deleted, _ = entries.delete()
         return deleted
 
     def indexed_versions(self) -> dict[str, int]:
@@ -193,7 +206,7 @@ class DatabaseBackend(SearchBackend):
         """In one transaction: readers see the old index until the new one commits."""
         documents = list(documents)
         keep = [d.call_id for d in documents]
-        SearchEntry.objects.exclude(call_id__in=keep).delete()
+        self.remove(SearchEntry.objects.exclude(call_id__in=keep).values_list("call_id", flat=True))
         SearchEntry.objects.filter(call_id__in=keep).update(version=0)
         written = 0
         for start in range(0, len(documents), 1000):
@@ -226,18 +239,10 @@ class DatabaseBackend(SearchBackend):
         if not words:
             return entries.annotate(rank=Value(0.0, output_field=FloatField())), None
         if not self.is_postgres:
-            matched = sum(
-                (
-                    Case(
-                        When(folded_text__contains=w, then=1),
-                        default=0,
-                        output_field=IntegerField(),
-                    )
-                    for w in words
-                ),
-                Value(0),
+            expression = sqlite_fts.match_expression([[w, *typo_candidates(w)] for w in words])
+            entries = entries.filter(pk__in=sqlite_fts.matching_ids(expression)).annotate(
+                rank=sqlite_fts.rank(expression)
             )
-            entries = entries.annotate(rank=matched * 1.0).filter(rank__gt=0)
             return entries, None
         ts_query = None
         for word in words:

@@ -89,6 +89,12 @@ def test_run_sets_up_and_serves_the_portal_with_no_server(embedded_env, tmp_path
         with urllib.request.urlopen(f"{base}/appels/", timeout=10) as response:
             assert "appels" in response.read().decode()
 
+        # SQLite's FTS5 engine: accents folded, plural found from the singular, ranked.
+        found = get_json(f"{base}/api/v1/calls/?q=energie&status=open&status=upcoming")
+        assert found["count"] > 0
+        assert any("énergie" in r["title"].lower() for r in found["results"][:5])
+        assert get_json(f"{base}/api/v1/calls/?q=capteur")["count"] > 0
+
         def all_events_processed():
             out = manage(
                 embedded_env,
