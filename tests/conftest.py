@@ -67,12 +67,13 @@ def celery_worker_process(transactional_db, tmp_path):
     from portal.celery import app
 
     with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge("celery")
+        conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
         "DATABASE_URL": _database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
     }
     log = (tmp_path / "worker.log").open("w")
     process = subprocess.Popen(

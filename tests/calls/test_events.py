@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -107,7 +108,7 @@ def test_an_event_whose_message_was_lost_is_sent_again(metropole, celery_worker_
     # A dispatched message flushed from the broker before any worker took it.
     second = edit_call(call, title="Nouveau titre").events.order_by("-version").first()
     with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge("celery")
+        conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
     wait_until(lambda: CallEvent.objects.get(pk=second.pk).dispatched_at)
     later = timezone.now() + dispatch.REDISPATCH_AFTER + timedelta(seconds=1)
     with time_machine.travel(later, tick=False):

@@ -82,3 +82,30 @@ def test_rebuild_and_status_commands(metropole, capsys):
     call_command("search_status")
     out = capsys.readouterr().out
     assert "Documents dans l'index : 2" in out and "Index à jour." in out
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduled_reconciliation_repairs_the_index_through_the_worker(
+    metropole, celery_worker_process
+):
+    from search.tasks import reconcile_search_index
+
+    call = create_call(metropole, title="Appel à réparer")
+    wait_until(lambda: SearchEntry.objects.filter(call_id=call.call_id).exists())
+    SearchEntry.objects.filter(call_id=call.call_id).delete()
+    SearchEntry.objects.create(
+        call_id="AMP-1999-0001",
+        version=1,
+        title="Intrus",
+        summary="",
+        call_type="ami",
+        issuer="",
+        issuer_slug="",
+        url="/",
+        opens_at=call.opens_at,
+        closes_at=call.closes_at,
+    )
+    reconcile_search_index.delay()
+    wait_until(lambda: set(get_backend().indexed_versions()) == {call.call_id})
+    assert call.call_id in api_ids("réparer")
