@@ -81,6 +81,18 @@ class SearchResults:
     page_size: int = 20
 
 
+def status_at(opens_at: datetime, closes_at: datetime, closed_early: bool, now: datetime) -> str:
+    """A document's status at ``now``: the rule of ``calls.lifecycle.compute_status``.
+
+    Withdrawn calls are not in the index, so only these three can appear.
+    """
+    if closed_early or closes_at <= now:
+        return "closed"
+    if opens_at > now:
+        return "upcoming"
+    return "open"
+
+
 class SearchBackend(ABC):
     """Extension points for an engine. Implementations must be safe to call concurrently."""
 

@@ -47,6 +47,7 @@ from search.backends.base import (
     SearchHit,
     SearchRequest,
     SearchResults,
+    status_at,
 )
 from search.fuzzy import typo_candidates
 from search.models import SearchEntry, SearchWord
@@ -88,14 +89,6 @@ def deadline_q(bucket: str, now: datetime) -> Q:
     if bucket == "month":
         return not_closed & Q(closes_at__gt=week, closes_at__lte=month)
     return not_closed & Q(closes_at__gt=month)
-
-
-def entry_status(entry: SearchEntry, now: datetime) -> str:
-    if entry.closed_early or entry.closes_at <= now:
-        return "closed"
-    if entry.opens_at > now:
-        return "upcoming"
-    return "open"
 
 
 def _any_of(values: Iterable[str], make_q) -> Q:
@@ -346,7 +339,7 @@ class DatabaseBackend(SearchBackend):
             sectors=entry.sector_codes,
             opens_at=entry.opens_at,
             closes_at=entry.closes_at,
-            status=entry_status(entry, now),
+            status=status_at(entry.opens_at, entry.closes_at, entry.closed_early, now),
             summary=entry.summary,
             highlight=highlight,
             score=float(getattr(entry, "rank", 0.0) or 0.0),

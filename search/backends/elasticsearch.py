@@ -87,6 +87,7 @@ from search.backends.base import (
     SearchHit,
     SearchRequest,
     SearchResults,
+    status_at,
 )
 
 logger = logging.getLogger(__name__)
@@ -238,15 +239,6 @@ def _utc(moment: datetime) -> datetime:
 
 def _iso(moment: datetime) -> str:
     return _utc(moment).isoformat()
-
-
-def status_at(opens_at: datetime, closes_at: datetime, closed_early: bool, now: datetime) -> str:
-    """Same rule as ``calls.lifecycle.compute_status`` (withdrawn calls are not indexed)."""
-    if closed_early or _utc(closes_at) <= now:
-        return CallStatus.CLOSED.value
-    if _utc(opens_at) > now:
-        return CallStatus.UPCOMING.value
-    return CallStatus.OPEN.value
 
 
 def closed_query(now: datetime) -> Query:
@@ -666,7 +658,7 @@ class ElasticsearchBackend(SearchBackend):
 
     @staticmethod
     def _hit(hit: CallSearchDocument, now: datetime, sort: str) -> SearchHit:
-        status = status_at(hit.opens_at, hit.closes_at, bool(hit.closed_early), now)
+        status = status_at(_utc(hit.opens_at), _utc(hit.closes_at), bool(hit.closed_early), now)
         score = 0.0
         if sort == "relevance" and hit.meta.score is not None:
             score = float(hit.meta.score)
