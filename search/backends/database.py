@@ -264,34 +264,42 @@ class DatabaseBackend(SearchBackend):
             return entries.order_by("is_closed", "closes_at", "call_id")
         return entries.order_by("is_closed", "-rank", "closes_at", "call_id")
 
-    def _facets(self, entries: QuerySet, request: SearchRequest, now: datetime) -> dict:
-        """Each facet counts with every filter except its own, as users expect."""
-        from calls.constants import SECTORS
+    def _facets_and_count(
+        self, entries: QuerySet, request: SearchRequest, now: datetime
+    ) -> tuple[dict[str, dict[str, int]], int]:
+        """Every facet and the total in one pass over the matching rows.
 
-        def counts(skip: str, buckets: dict[str, Q]) -> dict[str, int]:
-            scoped = entries.filter(self._filters(request, now, skip=skip))
-            totals = scoped.aggregate(
-                **{f"c{i}": Count("pk", filter=q) for i, q in enumerate(buckets.values())}
-            )
-            return {key: totals[f"c{i}"] for i, key in enumerate(buckets) if totals[f"c{i}"]}
+        Each facet counts with every filter except its own, as users expect; doing it
+        with ``COUNT(*) FILTER (...)`` columns of one query reads the matches once
+        instead of once per facet.
+        """
+        from calls.constants import SECTORS, CallType
+        from organisations.models import Organisation
 
-        def grouped(skip: str, field: str) -> dict[str, int]:
-            scoped = entries.filter(self._filters(request, now, skip=skip))
-            return dict(
-                scoped.order_by().values_list(field).annotate(n=Count("pk")).values_list(field, "n")
-            )
-
-        return {
-            "type": grouped("type", "call_type"),
-            "issuer": grouped("issuer", "issuer_slug"),
-            "sector": counts("sector", {c: Q(sectors__contains=f" {c} ") for c, _ in SECTORS}),
-            "status": counts(
-                "status", {s: status_q(s, now) for s in ("open", "upcoming", "closed")}
-            ),
-            "deadline": counts(
-                "deadline", {b: deadline_q(b, now) for b in ("week", "month", "later")}
-            ),
+        buckets = {
+            "type": {t: Q(call_type=t) for t in CallType.values},
+            "issuer": {
+                slug: Q(issuer_slug=slug)
+                for slug in Organisation.objects.values_list("slug", flat=True)
+            },
+            "sector": {c: Q(sectors__contains=f" {c} ") for c, _ in SECTORS},
+            "status": {s: status_q(s, now) for s in ("open", "upcoming", "closed")},
+            "deadline": {b: deadline_q(b, now) for b in ("week", "month", "later")},
         }
+        everything = self._filters(request, now)
+        columns = {"total": Count("pk", filter=everything) if everything else Count("pk")}
+        names = {}
+        for facet, options in buckets.items():
+            others = self._filters(request, now, skip=facet)
+            for i, (value, condition) in enumerate(options.items()):
+                names[f"{facet}_{i}"] = (facet, value)
+                columns[f"{facet}_{i}"] = Count("pk", filter=others & condition)
+        totals = entries.order_by().aggregate(**columns)
+        facets: dict[str, dict[str, int]] = {facet: {} for facet in buckets}
+        for alias, (facet, value) in names.items():
+            if totals[alias]:
+                facets[facet][value] = totals[alias]
+        return facets, totals["total"]
 
     def _highlight(self, entries: QuerySet, ts_query: SearchQuery | None) -> QuerySet:
         if ts_query is None:
@@ -312,9 +320,8 @@ class DatabaseBackend(SearchBackend):
     def search(self, request: SearchRequest) -> SearchResults:
         now = request.now or timezone.now()
         matching, ts_query = self._matching(request)
-        facets = self._facets(matching, request, now)
+        facets, count = self._facets_and_count(matching, request, now)
         results = self._order(matching.filter(self._filters(request, now)), request, now)
-        count = results.count()
         start = (request.page - 1) * request.page_size
         page = self._highlight(results, ts_query)[start : start + request.page_size]
         words = query_words(request.query)
