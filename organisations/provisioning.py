@@ -104,11 +104,3 @@ def organisation_provision(organisation: Organisation) -> Organisation:
     )
     organisation.editors_group, organisation.reviewers_group = editors, reviewers
     return organisation
-
-
-def organisation_for_user(user) -> list[Organisation]:
-    """The organisations whose editors or reviewers the user belongs to."""
-    return list(
-        Organisation.objects.filter(editors_group__user=user)
-        | Organisation.objects.filter(reviewers_group__user=user)
-    )

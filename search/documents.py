@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.utils.html import strip_tags
 
-from calls.models import CallEvent, CallPage
+from calls.models import CallEvent
 from search.backends.base import CallDocument
 
 
@@ -63,11 +63,3 @@ def _postgres() -> bool:
     from django.db import connection
 
     return connection.vendor == "postgresql"
-
-
-def live_call_ids() -> set[str]:
-    return set(
-        CallPage.objects.live()
-        .filter(withdrawn_at__isnull=True, call_id__isnull=False)
-        .values_list("call_id", flat=True)
-    )
