@@ -89,10 +89,17 @@ def call_snapshot(call: CallPage, status: str) -> dict[str, Any]:
         "status": status,
         "url": public_url(call),
         "location": call.location,
+        "excluded_partners": sorted(call.syndication_opt_outs.values_list("kind", flat=True)),
         "published_at": _iso(call.first_published_at),
         "updated_at": None,
     }
 
 
 def relayed_part(snapshot: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in snapshot.items() if k not in NON_RELAYED_KEYS and k != "call_id"}
+    """The fields whose change is a new version; an empty opt-out list is no opt-out at all
+    (snapshots recorded before opt-outs existed have no such key)."""
+    return {
+        k: v
+        for k, v in snapshot.items()
+        if k not in NON_RELAYED_KEYS and k != "call_id" and not (k == "excluded_partners" and not v)
+    }

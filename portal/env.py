@@ -51,3 +51,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from error
+
+
+def env_float_list(name: str, default: list[float]) -> list[float]:
+    """A comma-separated list of numbers, such as a retry schedule in seconds."""
+    try:
+        return [float(item) for item in env_list(name, [str(d) for d in default])]
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be comma-separated numbers.") from error

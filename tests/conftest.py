@@ -61,23 +61,21 @@ def inline_event_processing(monkeypatch):
 # --- Celery worker ---------------------------------------------------------------
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
-    """A real ``celery worker`` on the test broker, reading the test database."""
-    from portal.celery import app
+class WorkerProcess:
+    """A real ``celery worker`` subprocess that a test can kill and start again."""
 
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
-    }
-    log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(
-        [
+    def __init__(self, env: dict[str, str], log_path: Path, beat: bool):
+        self.env, self.log_path, self.beat = env, log_path, beat
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        from portal.celery import app
+
+        self.starts += 1
+        queue = settings.CELERY_TASK_DEFAULT_QUEUE
+        queues = [queue, *(f"{queue}.syndication.{kind}" for kind in ("mba", "pactepme"))]
+        command = [
             sys.executable,
             "-m",
             "celery",
@@ -89,20 +87,72 @@ def celery_worker_process(transactional_db, tmp_path):
             "--without-heartbeat",
             "--without-gossip",
             "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    _wait_for_worker(app, process, tmp_path / "worker.log")
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+            f"--queues={','.join(queues)}",
+        ]
+        if self.beat:
+            schedule = self.log_path.with_name(f"beat-schedule-{self.starts}")
+            command += ["--beat", f"--schedule={schedule}"]
+        log = self.log_path.open("a")
+        offset = self.log_path.stat().st_size
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+        _wait_for_worker(app, self.process, self.log_path, offset=offset)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no acknowledgement, as when a machine dies."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+
+@pytest.fixture
+def worker_env() -> dict[str, str]:
+    """Extra environment for the worker; suites override it (partners, schedules)."""
+    return {}
+
+
+@pytest.fixture
+def worker_beat() -> bool:
+    """Whether the worker also runs beat (the periodic pollers); suites override it."""
+    return False
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path, worker_env, worker_beat):
+    """A real ``celery worker`` on the test broker, reading the test database."""
+    from portal.celery import app
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    with app.connection_for_write() as conn:
+        for name in (queue, f"{queue}.syndication.mba", f"{queue}.syndication.pactepme"):
+            conn.default_channel.queue_purge(name)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        **worker_env,
+    }
+    worker = WorkerProcess(env, tmp_path / "worker.log", worker_beat)
+    worker.start()
+    yield worker
+    worker.stop()
 
 
 def _database_url() -> str:
@@ -110,12 +160,12 @@ def _database_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-def _wait_for_worker(app, process, log_path: Path, timeout: float = 30) -> None:
+def _wait_for_worker(app, process, log_path: Path, timeout: float = 30, offset: int = 0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError("Celery worker exited:\n" + log_path.read_text())
-        if "ready." in log_path.read_text():
+        if "ready." in log_path.read_text()[offset:]:
             return
         time.sleep(0.2)
     raise RuntimeError("Celery worker did not start:\n" + log_path.read_text())

@@ -341,6 +341,16 @@ class CallPage(Page):
         blank=True,
         help_text=_("Adresse à laquelle les candidats peuvent poser leurs questions."),
     )
+    syndication_opt_outs = ParentalManyToManyField(
+        "syndication.Partner",
+        verbose_name=_("ne pas relayer vers"),
+        blank=True,
+        related_name="opted_out_calls",
+        help_text=_(
+            "Par défaut, l'appel est relayé vers toutes les plateformes partenaires ; "
+            "cochez celles qui ne doivent pas le publier (il y sera retiré s'il y est déjà)."
+        ),
+    )
     source_url = models.URLField(
         _("adresse d'origine"),
         max_length=500,
@@ -401,6 +411,7 @@ class CallPage(Page):
         FieldPanel("budget"),
         FieldRowPanel([FieldPanel("contact_name"), FieldPanel("contact_email")]),
         FieldPanel("source_url"),
+        FieldPanel("syndication_opt_outs", widget=forms.CheckboxSelectMultiple),
     ]
     edit_handler = TabbedInterface(
         [

@@ -12,7 +12,7 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from portal.env import env_bool, env_int, env_list, env_str
+from portal.env import env_bool, env_float, env_float_list, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -223,10 +223,54 @@ CELERY_BEAT_SCHEDULE = {
         "task": "calls.tasks.redispatch_call_events",
         "schedule": timedelta(seconds=60),
     },
+    "poll-syndication-deliveries": {
+        "task": "syndication.tasks.poll_deliveries",
+        "schedule": timedelta(seconds=env_float("SYNDICATION_POLL_SECONDS", 5)),
+    },
 }
 # Consumers of CallEvents (search indexer, syndication) register here as dotted
 # paths to ``callable(event) -> None``; each must be idempotent.
-CALL_EVENT_CONSUMERS: list[str] = ["search.indexer.index_call_event"]
+CALL_EVENT_CONSUMERS: list[str] = [
+    "search.indexer.index_call_event",
+    "syndication.delivery.plan_event_deliveries",
+]
+
+# --- Syndication (partners: see syndication/partners.py and the ICD) ------------------
+# A partner is configured when its variables are set; secrets never live elsewhere.
+SYNDICATION_PARTNERS: dict[str, dict[str, str]] = {}
+if env_str("MBA_BASE_URL", ""):
+    SYNDICATION_PARTNERS["mba"] = {
+        "base_url": env_str("MBA_BASE_URL"),
+        "api_key": env_str("MBA_API_KEY"),
+        "signing_secret": env_str("MBA_SIGNING_SECRET"),
+    }
+if env_str("PACTEPME_BASE_URL", ""):
+    SYNDICATION_PARTNERS["pactepme"] = {
+        "base_url": env_str("PACTEPME_BASE_URL"),
+        "client_id": env_str("PACTEPME_CLIENT_ID"),
+        "client_secret": env_str("PACTEPME_CLIENT_SECRET"),
+    }
+# Seconds before each retry (Standard Webhooks schedule), with full jitter; after the
+# last step, retries go on every last-step interval until SYNDICATION_GIVE_UP_AFTER.
+SYNDICATION_RETRY_SCHEDULE = env_float_list(
+    "SYNDICATION_RETRY_SCHEDULE", [0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]
+)
+SYNDICATION_GIVE_UP_AFTER = env_float("SYNDICATION_GIVE_UP_AFTER", 3 * 86400)
+SYNDICATION_CONNECT_TIMEOUT = env_float("SYNDICATION_CONNECT_TIMEOUT", 5)
+SYNDICATION_TOTAL_TIMEOUT = env_float("SYNDICATION_TOTAL_TIMEOUT", 30)
+# How long a claimed delivery stays with its worker before another may take it over
+# (a killed worker's deliveries); longer than the slowest delivery can take.
+SYNDICATION_LEASE_SECONDS = env_float("SYNDICATION_LEASE_SECONDS", 300)
+# A queued delivery whose task has not started after this long is queued again.
+SYNDICATION_REDISPATCH_AFTER = env_float("SYNDICATION_REDISPATCH_AFTER", 60)
+SYNDICATION_POLL_SECONDS = env_float("SYNDICATION_POLL_SECONDS", 5)
+# Circuit breaker: after this many transient failures in a row a partner's lanes pause,
+# for a cool-down that doubles on each new failure up to the maximum.
+SYNDICATION_BREAKER_THRESHOLD = env_int("SYNDICATION_BREAKER_THRESHOLD", 5)
+SYNDICATION_BREAKER_COOLDOWN = env_float("SYNDICATION_BREAKER_COOLDOWN", 30)
+SYNDICATION_BREAKER_MAX_COOLDOWN = env_float("SYNDICATION_BREAKER_MAX_COOLDOWN", 600)
+# Pacte PME allows 10 requests/s per client; stay just under it.
+PACTEPME_MAX_REQUESTS_PER_SECOND = env_float("PACTEPME_MAX_REQUESTS_PER_SECOND", 9.5)
 
 # --- Calls -----------------------------------------------------------------------
 CALL_ID_PREFIX = env_str("CALL_ID_PREFIX", "AMP")
@@ -241,6 +285,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "innovation@amp-innovation.example")
 ADMINS = [("Administrateurs", a) for a in env_list("PORTAL_ADMIN_EMAILS", [])]
 

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from portal.progress import ProgressBar
 from search.backends import get_backend
 from search.indexer import rebuild_index
 
@@ -10,14 +11,6 @@ class Command(BaseCommand):
     help = "Reconstruit l'index de recherche à partir des appels publiés."
 
     def handle(self, *args, **options) -> None:
-        def progress(done: int, total: int) -> None:
-            if done == total or done % 500 == 0:
-                width = 30
-                filled = width * done // max(total, 1)
-                self.stdout.write(
-                    f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", ending=""
-                )
-                self.stdout.flush()
-
-        written = rebuild_index(progress=progress)
-        self.stdout.write(f"\n{written} appel(s) indexé(s) ({get_backend().name}).")
+        with ProgressBar(0, self.stdout, every=500) as bar:
+            written = rebuild_index(progress=bar.update)
+        self.stdout.write(f"{written} appel(s) indexé(s) ({get_backend().name}).")
