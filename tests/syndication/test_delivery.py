@@ -12,7 +12,7 @@ import pytest
 
 from calls import lifecycle
 from calls.models import CallEvent, CallPage
-from syndication.models import Delivery, DeliveryState, Partner
+from syndication.models import Delivery, DeliveryState
 from tests.conftest import wait_until
 from tests.factories import create_call, edit_call
 
