@@ -69,12 +69,13 @@ class WorkerProcess:
         self.process: subprocess.Popen | None = None
         self.starts = 0
 
-    def start(self) -> None:
+    def start(self, queues: list[str] | None = None) -> None:
+        """Start (again); ``queues`` narrows what it consumes (all queues by default)."""
         from portal.celery import app
 
         self.starts += 1
         queue = settings.CELERY_TASK_DEFAULT_QUEUE
-        queues = [queue, *(f"{queue}.syndication.{kind}" for kind in ("mba", "pactepme"))]
+        queues = queues or [queue, *(f"{queue}.syndication.{k}" for k in ("mba", "pactepme"))]
         command = [
             sys.executable,
             "-m",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
+import quopri
 import secrets
 import subprocess
 import sys
@@ -139,7 +140,8 @@ def outbox(tmp_path):
 
     def read() -> list[str]:
         folder = tmp_path / "mail"
-        return [p.read_text() for p in sorted(folder.glob("*.log"))] if folder.exists() else []
+        files = sorted(folder.glob("*.log")) if folder.exists() else []
+        return [quopri.decodestring(p.read_bytes()).decode() for p in files]
 
     return read
 
