@@ -1,0 +1,120 @@
+"""Opt-outs, re-sync and status, run in this process against the simulators."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from calls.models import CallEvent
+from syndication.delivery import poll_deliveries, run_delivery
+from syndication.models import Delivery, DeliveryState, Partner
+from tests.factories import create_call, edit_call
+
+
+@pytest.fixture
+def inline(monkeypatch):
+    """Deliver as soon as a delivery is dispatched, in this process (no broker)."""
+    import syndication.delivery as engine
+    from calls import dispatch as call_dispatch
+
+    monkeypatch.setattr(call_dispatch, "dispatch_event", call_dispatch.process_event)
+
+    def deliver_now(ids):
+        for delivery_id in list(ids):
+            run_delivery(delivery_id)
+        return len(ids)
+
+    monkeypatch.setattr(engine, "dispatch", deliver_now)
+    return deliver_now
+
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_call_opted_out_of_a_partner_is_withdrawn_there_only(
+    partners, simulators, metropole, inline
+):
+    call = create_call(metropole, title="Appel relayé partout")
+    assert simulators["pactepme"].records() and simulators["mba"].records()
+    call = edit_call(call, syndication_opt_outs=[partners["pactepme"]])
+    assert simulators["pactepme"].records() == []
+    assert [r["version"] for r in simulators["mba"].records()] == [call.version]
+    edit_call(call, title="Appel relayé vers MBA seulement")
+    assert simulators["pactepme"].records() == []
+    assert len(simulators["pactepme"].state()["deleted"]) == 1
+
+
+def test_syndicate_resends_the_latest_state_to_a_new_partner(
+    partners, simulators, metropole, inline, capsys
+):
+    Partner.objects.filter(kind="pactepme").update(enabled=False)
+    kept = create_call(metropole, title="Appel publié avant le partenaire")
+    edit_call(kept, title="Appel publié avant le partenaire, modifié")
+    gone = create_call(metropole, title="Appel retiré avant le partenaire")
+    from calls import lifecycle
+
+    lifecycle.call_withdraw(gone, reason="Annulé")
+    assert simulators["pactepme"].records() == []
+
+    with pytest.raises(CommandError, match="désactivée"):
+        call_command("syndicate", "--partner", "pactepme")
+    Partner.objects.filter(kind="pactepme").update(enabled=True)
+    call_command("syndicate", "--partner", "pactepme")
+    out = capsys.readouterr().out
+    assert "1 envoi(s) planifié(s), 1 appel(s) sans rien à envoyer" in out
+    [record] = simulators["pactepme"].records()
+    assert record["external_reference"] == kept.call_id and record["revision"] == 2
+
+    call_command("syndicate", "--partner", "all", "--call", kept.call_id)
+    assert len(simulators["pactepme"].records()) == 1, "a re-sync never duplicates"
+    with pytest.raises(CommandError, match="inconnu"):
+        call_command("syndicate", "--partner", "mba", "--call", "AMP-1999-0001")
+    with pytest.raises(CommandError, match="date invalide"):
+        call_command("syndicate", "--partner", "mba", "--since", "hier")
+
+
+def test_an_older_version_is_never_sent_after_a_newer_one(partners, simulators, metropole):
+    call = create_call(metropole, title="Appel v1")  # no worker: deliveries wait
+    edit_call(call, title="Appel v2")
+    for event in CallEvent.objects.order_by("version"):
+        from syndication.delivery import plan_event_deliveries
+
+        plan_event_deliveries(event)
+    states = dict(
+        Delivery.objects.filter(partner__kind="mba").values_list("version", "state")
+    )
+    assert states == {1: DeliveryState.SUPERSEDED, 2: DeliveryState.PENDING}
+    old = Delivery.objects.get(partner__kind="mba", version=1)
+    assert run_delivery(old.pk) is None
+    new = Delivery.objects.get(partner__kind="mba", version=2)
+    assert run_delivery(new.pk) == DeliveryState.DELIVERED
+    assert [r["version"] for r in simulators["mba"].records()] == [2]
+
+
+def test_status_command_and_poller(partners, simulators, metropole, capsys, monkeypatch):
+    import syndication.delivery as engine
+
+    dispatched: list[int] = []
+    monkeypatch.setattr(engine, "dispatch", lambda ids: dispatched.extend(ids) or len(ids))
+    simulators["mba"].faults(fail_all=True, status=503)
+    call = create_call(metropole, title="Appel en souffrance")
+    from syndication.delivery import plan_event_deliveries
+
+    plan_event_deliveries(CallEvent.objects.get(call_id=call.call_id))
+    delivery = Delivery.objects.get(partner__kind="mba")
+    assert run_delivery(delivery.pk) == DeliveryState.RETRYING
+    call_command("syndication_status")
+    out = capsys.readouterr().out
+    assert "en attente        : 1" in out and "réussite (24 h)   : 0 %" in out
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=delivery.created_at)
+    other = Delivery.objects.get(partner__kind="pactepme")
+    Delivery.objects.filter(pk=other.pk).update(
+        state=DeliveryState.IN_FLIGHT, lease_until=delivery.created_at, claimed_by="dead-worker"
+    )
+    dispatched.clear()
+    assert sorted(poll_deliveries()) == sorted([delivery.pk, other.pk])
+    assert sorted(dispatched) == sorted([delivery.pk, other.pk])
+    other.refresh_from_db()
+    assert other.state == DeliveryState.RETRYING and other.claimed_by == ""
+    assert other.attempts.get().outcome == "lost"
