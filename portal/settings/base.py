@@ -237,6 +237,7 @@ CALL_EVENT_CONSUMERS: list[str] = [
 
 # --- Syndication (partners: see syndication/partners.py and the ICD) ------------------
 # A partner is configured when its variables are set; secrets never live elsewhere.
+DEMO_PARTNERS = False  # dev settings point the portal at local simulators
 SYNDICATION_PARTNERS: dict[str, dict[str, str]] = {}
 if env_str("MBA_BASE_URL", ""):
     SYNDICATION_PARTNERS["mba"] = {

@@ -14,3 +14,12 @@ EMAIL_FILE_PATH = VAR_DIR / "mail"  # noqa: F405
 # Serve static files straight from the apps (no collectstatic needed).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Demo partners: with no partner configured, ``make run`` relays every call to the MBA
+# and Pacte PME simulators that ``runportal`` starts on 127.0.0.1 (DEMO_PARTNERS=0 to
+# turn this off; set MBA_BASE_URL / PACTEPME_BASE_URL to use real partners).
+DEMO_PARTNERS = not SYNDICATION_PARTNERS and env_bool("DEMO_PARTNERS", True)  # noqa: F405
+if DEMO_PARTNERS:
+    from syndication.simulators.demo import demo_partner_settings
+
+    SYNDICATION_PARTNERS = demo_partner_settings(VAR_DIR / "demo-partners.json")  # noqa: F405

@@ -35,7 +35,12 @@ def embedded_env(tmp_path: Path) -> dict[str, str]:
         for k, v in os.environ.items()
         if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SECRET_KEY"}
     }
-    env.update(DJANGO_SETTINGS_MODULE="portal.settings.dev", PORTAL_VAR_DIR=str(tmp_path))
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings.dev",
+        PORTAL_VAR_DIR=str(tmp_path),
+        DEMO_MBA_PORT=str(_free_port()),
+        DEMO_PACTEPME_PORT=str(_free_port()),
+    )
     return env
 
 
@@ -107,6 +112,26 @@ def test_run_sets_up_and_serves_the_portal_with_no_server(embedded_env, tmp_path
             return total > 50 and pending == 0
 
         wait_until(all_events_processed, timeout=120, interval=2)
+
+        # The demo calls are relayed to both partner simulators that runportal started.
+        def relayed(kind: str, port: str) -> int:
+            records = get_json(f"http://127.0.0.1:{port}/_sim/records")["records"]
+            return len(records)
+
+        def all_relayed():
+            out = manage(
+                embedded_env,
+                "shell",
+                "-c",
+                "from syndication.models import Delivery as D;"
+                "print(D.objects.count(), D.objects.exclude(state='delivered').count())",
+            )
+            total, outstanding = (int(x) for x in out.split()[-2:])
+            return total > 100 and outstanding == 0
+
+        wait_until(all_relayed, timeout=180, interval=3)
+        assert relayed("mba", embedded_env["DEMO_MBA_PORT"]) > 50
+        assert relayed("pactepme", embedded_env["DEMO_PACTEPME_PORT"]) > 50
     finally:
         os.killpg(portal.pid, signal.SIGTERM)
         try:

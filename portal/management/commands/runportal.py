@@ -1,6 +1,7 @@
-"""``manage.py runportal``: the web server, the Celery worker and the scheduler together.
+"""``manage.py runportal``: web server, Celery workers, scheduler (and demo partners).
 
-Used by ``make run``. Each runs in its own process; if one stops, the others are
+Used by ``make run``. With the dev settings' demo partners, it also starts the MBA
+and Pacte PME simulators the calls are relayed to. Each runs in its own process; if one stops, the others are
 stopped too, so a half-running portal never passes for a working one.
 """
 
@@ -15,6 +16,9 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from syndication.delivery import delivery_queue
+from syndication.simulators.demo import simulator_commands
+
 
 class Command(BaseCommand):
     help = "Lance le portail (web), le worker Celery et le planificateur (beat)."
@@ -24,25 +28,36 @@ class Command(BaseCommand):
 
     def processes(self, addr: str) -> dict[str, list[str]]:
         python = sys.executable
+        celery = [python, "-m", "celery", "-A", "portal"]
+        queue = settings.CELERY_TASK_DEFAULT_QUEUE
+        simulators = (
+            simulator_commands(settings.SYNDICATION_PARTNERS, python)
+            if settings.DEMO_PARTNERS
+            else {}
+        )
         return {
+            **simulators,
             "web": [python, "manage.py", "runserver", addr, "--noreload"],
             "worker": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
+                *celery,
                 "worker",
                 "--loglevel=INFO",
                 "--concurrency=2",
                 "--hostname=worker@%h",
+                f"--queues={queue},{delivery_queue('mba')}",
+            ],
+            # Pacte PME's rate limit makes its deliveries wait: a worker of their own,
+            # so they never hold up the others.
+            "worker-pactepme": [
+                *celery,
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=1",
+                "--hostname=pactepme@%h",
+                f"--queues={delivery_queue('pactepme')}",
             ],
             "beat": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
+                *celery,
                 "beat",
                 "--loglevel=INFO",
                 f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
@@ -56,6 +71,11 @@ class Command(BaseCommand):
             for name, command in self.processes(addr).items()
         }
         self.stdout.write(f"Portail : http://{addr}/  —  administration : http://{addr}/admin/")
+        if settings.DEMO_PARTNERS:
+            for kind, config in settings.SYNDICATION_PARTNERS.items():
+                self.stdout.write(
+                    f"Simulateur {kind} : {config['base_url']}/_sim/records (appels relayés)"
+                )
         stop = False
 
         def request_stop(signum, frame):
