@@ -43,6 +43,7 @@ from wagtail.url_routing import RouteResult
 from calls.blocks import CALL_BODY_BLOCKS
 from calls.constants import CallStatus, CallType
 from calls.panels import CallLifecyclePanel
+from syndication.panels import SyndicationPanel
 
 
 class Sector(models.Model):
@@ -381,6 +382,7 @@ class CallPage(Page):
 
     content_panels = [
         CallLifecyclePanel(),
+        SyndicationPanel(),
         *Page.content_panels,
         FieldPanel("call_type"),
         FieldPanel("summary"),

@@ -11,9 +11,11 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from calls.models import CallFolderPage
 from syndication.delivery import plan_delivery
 from syndication.models import (
     AttemptOutcome,
@@ -147,6 +149,16 @@ def test_panel_of_an_unpublished_call(client, partners, metropole):
     assert content.count("pas encore publié") == 2
 
 
+def test_panel_on_a_new_call(client, partners, metropole):
+    folder = CallFolderPage.objects.get(organisation=metropole)
+    client.force_login(editor_of(metropole))
+    response = client.get(reverse("wagtailadmin_pages:add", args=["calls", "callpage", folder.pk]))
+    assert response.status_code == 200
+    assert "sera relayé vers les plateformes partenaires à sa première publication" in (
+        response.content.decode()
+    )
+
+
 @pytest.mark.parametrize(
     ("status_code", "state", "error", "expected"),
     [
@@ -155,6 +167,7 @@ def test_panel_of_an_unpublished_call(client, partners, metropole):
         (429, DeliveryState.RETRYING, "Too Many Requests", "limite le nombre d'envois"),
         (401, DeliveryState.BLOCKED_AUTH, "invalid api key", "refuse nos accès"),
         (403, DeliveryState.BLOCKED_AUTH, "forbidden", "refuse nos accès"),
+        (None, DeliveryState.BLOCKED_AUTH, "", "refuse nos accès"),
         (
             422,
             DeliveryState.FAILED,
@@ -179,6 +192,20 @@ def test_error_in_words(partners, status_code, state, error, expected):
     assert expected in words
     assert bool(words) == bool(expected)
     assert "HTTP" not in words
+
+
+def test_error_in_words_tells_why_a_waiting_delivery_waits(partners):
+    delivery = make_delivery(partners["mba"], "AMP-2026-0901", state=DeliveryState.PENDING)
+    assert error_in_words(delivery, partners["mba"]) == ""
+    partners["mba"].paused_until = datetime(2026, 3, 3, 13, 5, tzinfo=UTC)
+    with time_machine.travel(datetime(2026, 3, 3, 13, 0, tzinfo=UTC)):
+        words = error_in_words(delivery, partners["mba"])
+    assert words == (
+        "Envois vers cette plateforme suspendus après plusieurs pannes, "
+        "reprise automatique le 3 mars 2026 à 14:05."
+    )
+    partners["mba"].blocked_at = timezone.now()
+    assert "refuse nos accès" in error_in_words(delivery, partners["mba"])
 
 
 # --- Retry now ----------------------------------------------------------------------------

@@ -43,7 +43,9 @@ def test_pactepme_payload_respects_the_field_limits_and_vocabularies():
     assert len(payload["resume"]) <= 300
     assert payload["type"] == "CHALLENGE"
     assert payload["secteurs"] == ["ENERGIE", "ENVIRONNEMENT", "TRANSPORT_LOGISTIQUE", "SANTE"]
-    assert payload["description"] == "Contexte\n\nDes capteurs & des données.\n\n- premier\n- second"
+    assert (
+        payload["description"] == "Contexte\n\nDes capteurs & des données.\n\n- premier\n- second"
+    )
     assert payload["date_ouverture"] == "2026-12-01"
     assert payload["revision"] == 3 and payload["external_reference"] == "AMP-2026-0042"
 

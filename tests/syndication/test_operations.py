@@ -81,9 +81,7 @@ def test_an_older_version_is_never_sent_after_a_newer_one(partners, simulators, 
         from syndication.delivery import plan_event_deliveries
 
         plan_event_deliveries(event)
-    states = dict(
-        Delivery.objects.filter(partner__kind="mba").values_list("version", "state")
-    )
+    states = dict(Delivery.objects.filter(partner__kind="mba").values_list("version", "state"))
     assert states == {1: DeliveryState.SUPERSEDED, 2: DeliveryState.PENDING}
     old = Delivery.objects.get(partner__kind="mba", version=1)
     assert run_delivery(old.pk) is None

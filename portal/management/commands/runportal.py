@@ -1,8 +1,9 @@
 """``manage.py runportal``: web server, Celery workers, scheduler (and demo partners).
 
 Used by ``make run``. With the dev settings' demo partners, it also starts the MBA
-and Pacte PME simulators the calls are relayed to. Each runs in its own process; if one stops, the others are
-stopped too, so a half-running portal never passes for a working one.
+and Pacte PME simulators the calls are relayed to. Each runs in its own process; if
+one stops, the others are stopped too, so a half-running portal never passes for a
+working one.
 """
 
 from __future__ import annotations
