@@ -486,3 +486,21 @@ def resync(
         if delivery:
             dispatch_on_commit([delivery.pk])
         yield delivery
+
+
+def prune_history(now: datetime | None = None) -> tuple[int, int]:
+    """Forget what no one needs any more: attempts and superseded deliveries, after a while.
+
+    A lane's latest delivery is kept (its row says where the call stands); only the
+    detail of its old attempts goes. Returns (attempts, deliveries) deleted.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.SYNDICATION_HISTORY_DAYS)
+    settled = (DeliveryState.DELIVERED, DeliveryState.SUPERSEDED, DeliveryState.FAILED)
+    attempts, _ = DeliveryAttempt.objects.filter(
+        started_at__lt=cutoff, delivery__state__in=settled
+    ).delete()
+    deliveries, _ = Delivery.objects.filter(
+        state=DeliveryState.SUPERSEDED, created_at__lt=cutoff
+    ).delete()
+    return attempts, deliveries

@@ -23,6 +23,11 @@ def poll_deliveries() -> int:
     return len(delivery.poll_deliveries())
 
 
+@shared_task(ignore_result=True)
+def prune_delivery_history() -> None:
+    delivery.prune_history()
+
+
 @worker_ready.connect
 def configure_partners_at_start(**kwargs) -> None:
     sync_partners()

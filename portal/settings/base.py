@@ -223,6 +223,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "calls.tasks.redispatch_call_events",
         "schedule": timedelta(seconds=60),
     },
+    "prune-delivery-history": {
+        "task": "syndication.tasks.prune_delivery_history",
+        "schedule": timedelta(days=1),
+    },
     "poll-syndication-deliveries": {
         "task": "syndication.tasks.poll_deliveries",
         "schedule": timedelta(seconds=env_float("SYNDICATION_POLL_SECONDS", 5)),
@@ -270,6 +274,8 @@ SYNDICATION_POLL_SECONDS = env_float("SYNDICATION_POLL_SECONDS", 5)
 SYNDICATION_BREAKER_THRESHOLD = env_int("SYNDICATION_BREAKER_THRESHOLD", 5)
 SYNDICATION_BREAKER_COOLDOWN = env_float("SYNDICATION_BREAKER_COOLDOWN", 30)
 SYNDICATION_BREAKER_MAX_COOLDOWN = env_float("SYNDICATION_BREAKER_MAX_COOLDOWN", 600)
+# Attempts of settled deliveries, and superseded deliveries, are deleted after this.
+SYNDICATION_HISTORY_DAYS = env_int("SYNDICATION_HISTORY_DAYS", 90)
 # Pacte PME allows 10 requests/s per client; stay just under it.
 PACTEPME_MAX_REQUESTS_PER_SECOND = env_float("PACTEPME_MAX_REQUESTS_PER_SECOND", 9.5)
 

@@ -116,3 +116,32 @@ def test_status_command_and_poller(partners, simulators, metropole, capsys, monk
     other.refresh_from_db()
     assert other.state == DeliveryState.RETRYING and other.claimed_by == ""
     assert other.attempts.get().outcome == "lost"
+
+
+def test_old_history_is_pruned_but_the_latest_state_kept(partners, simulators, metropole):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from syndication.delivery import plan_event_deliveries, prune_history
+    from syndication.models import DeliveryAttempt
+
+    call = create_call(metropole, title="Appel ancien v1")
+    edit_call(call, title="Appel ancien v2")
+    for event in CallEvent.objects.order_by("version"):
+        plan_event_deliveries(event)
+    latest = Delivery.objects.get(partner__kind="mba", version=2)
+    assert run_delivery(latest.pk) == DeliveryState.DELIVERED
+    long_ago = timezone.now() - timedelta(days=200)
+    Delivery.objects.update(created_at=long_ago)
+    DeliveryAttempt.objects.update(started_at=long_ago)
+    recent = Delivery.objects.get(partner__kind="pactepme", version=2)
+    assert run_delivery(recent.pk) == DeliveryState.DELIVERED
+
+    attempts, deliveries = prune_history()
+    assert (attempts, deliveries) == (1, 2)  # MBA's old attempt; both superseded v1
+    assert set(Delivery.objects.values_list("partner__kind", "version")) == {
+        ("mba", 2),
+        ("pactepme", 2),
+    }
+    assert DeliveryAttempt.objects.get().delivery == recent
