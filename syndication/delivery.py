@@ -221,9 +221,8 @@ def claim(delivery_id: int, claimer: str, now: datetime | None = None) -> Claim 
     )
     if delivery.state not in (DeliveryState.PENDING, DeliveryState.RETRYING) and not redelivered:
         return None
-    if delivery.next_attempt_at and delivery.next_attempt_at > now:
-        return None
-    if not ready_partners(now).filter(pk=partner.pk).exists():
+    not_due = delivery.next_attempt_at and delivery.next_attempt_at > now
+    if not_due or not ready_partners(now).filter(pk=partner.pk).exists():
         _release(delivery)
         return None
     in_flight = Delivery.objects.filter(
