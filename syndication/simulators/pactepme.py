@@ -401,7 +401,10 @@ class PactePmeSimulator(Simulator):
         }
         return json_response(201, self._location(challenge_id))
 
-    def _update(self, challenge_id: int, request: Request) -> Response:
+    def _record_and_payload(
+        self, challenge_id: int, request: Request
+    ) -> tuple[dict, dict] | Response:
+        """The stored challenge and the request's JSON object, or the error to answer."""
         record = self.records.get(challenge_id)
         if record is None:
             return error_response(404, "not_found")
@@ -411,6 +414,13 @@ class PactePmeSimulator(Simulator):
             return error_response(400, "invalid_json")
         if not isinstance(payload, dict):
             return json_response(422, {"errors": {"body": "must be a JSON object"}})
+        return record, payload
+
+    def _update(self, challenge_id: int, request: Request) -> Response:
+        found = self._record_and_payload(challenge_id, request)
+        if isinstance(found, Response):
+            return found
+        record, payload = found
         errors = validate_challenge(payload, partial=True)
         reference = payload.get("external_reference", record["external_reference"])
         if "external_reference" not in errors and reference != record["external_reference"]:
@@ -428,15 +438,10 @@ class PactePmeSimulator(Simulator):
         return json_response(200, self._location(challenge_id))
 
     def _close(self, challenge_id: int, request: Request) -> Response:
-        record = self.records.get(challenge_id)
-        if record is None:
-            return error_response(404, "not_found")
-        try:
-            payload = request.json()
-        except InvalidJSON:
-            return error_response(400, "invalid_json")
-        if not isinstance(payload, dict):
-            return json_response(422, {"errors": {"body": "must be a JSON object"}})
+        found = self._record_and_payload(challenge_id, request)
+        if isinstance(found, Response):
+            return found
+        record, payload = found
         errors = {name: "unknown field" for name in payload if name != "revision"}
         if (message := _revision(payload.get("revision"))) is not None:
             errors["revision"] = message
