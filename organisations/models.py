@@ -23,7 +23,7 @@ class Organisation(index.Indexed, models.Model):
     """A buyer that publishes calls on the platform (Métropole, CCI, a port, a hospital…).
 
     Each organisation owns a folder of calls in the page tree, a collection of
-    documents and two groups (editors, reviewers); ``organisations.provisioning``
+    documents and three groups (editors, reviewers, evaluators); ``organisations.provisioning``
     creates them, so that Wagtail's own permission checks keep organisations apart.
     """
 
@@ -75,6 +75,14 @@ class Organisation(index.Indexed, models.Model):
         editable=False,
         on_delete=models.SET_NULL,
         related_name="reviewed_organisation",
+    )
+    evaluators_group = models.OneToOneField(
+        Group,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="evaluated_organisation",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

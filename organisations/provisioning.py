@@ -1,7 +1,8 @@
 """Give an organisation what its people need to work apart from the others.
 
 ``organisation_provision`` is idempotent: it creates (or repairs) the organisation's
-calls folder, its two groups with their page and collection permissions, its
+calls folder, its groups (editors and reviewers with their page and collection
+permissions; evaluators, who read and judge the applications to its calls), its
 documents collection, and the moderation workflow in which its reviewers approve
 what its editors submit. Wagtail's own permission checks then do the isolation.
 """
@@ -83,6 +84,7 @@ def _workflow(organisation: Organisation, reviewers: Group) -> Workflow:
 def organisation_provision(organisation: Organisation) -> Organisation:
     editors = _group(f"{organisation.name} — Rédaction")
     reviewers = _group(f"{organisation.name} — Relecture")
+    evaluators = _group(f"{organisation.name} — Évaluation")
     folder = _calls_folder(organisation)
     for group, codenames in (
         (editors, EDITOR_PAGE_PERMISSIONS),
@@ -100,7 +102,8 @@ def organisation_provision(organisation: Organisation) -> Organisation:
     workflow = _workflow(organisation, reviewers)
     WorkflowPage.objects.update_or_create(page=folder, defaults={"workflow": workflow})
     Organisation.objects.filter(pk=organisation.pk).update(
-        editors_group=editors, reviewers_group=reviewers
+        editors_group=editors, reviewers_group=reviewers, evaluators_group=evaluators
     )
     organisation.editors_group, organisation.reviewers_group = editors, reviewers
+    organisation.evaluators_group = evaluators
     return organisation

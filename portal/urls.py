@@ -16,6 +16,10 @@ urlpatterns = [
     path("api/v1/openapi.json", search_views.openapi, name="api_openapi"),
     path("api/v1/autocomplete/", search_views.autocomplete, name="api_autocomplete"),
     path("documents/", include(wagtaildocs_urls)),
+    path("compte/", include("accounts.urls")),
+    path("espace/entreprise/", include("companies.urls")),
+    path("", include("applications.urls")),
+    path("", include("qanda.urls")),
     path(
         "organisations/<slug:slug>/",
         organisation_views.organisation_detail,

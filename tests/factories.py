@@ -107,3 +107,54 @@ def edit_call(call: CallPage, *, publish: bool = True, user=None, **fields) -> C
         revision.publish(user=user)
     call.refresh_from_db()
     return call
+
+
+def evaluator_of(organisation: Organisation, username: str | None = None):
+    return UserFactory(
+        username=username or f"evaluator-{organisation.slug}",
+        groups=[organisation.evaluators_group],
+    )
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "companies.Company"
+        django_get_or_create = ("siret",)
+
+    legal_name = factory.Sequence(lambda n: f"Entreprise {n}")
+    # Valid SIRETs: La Poste's SIREN with establishment numbers (their own checksum
+    # rule: the digits sum to a multiple of 5) are easy to generate.
+    siret = factory.Sequence(lambda n: _la_poste_siret(n))
+    size = "pme"
+    commune = "Marseille"
+    departement = "13"
+
+
+def _la_poste_siret(n: int) -> str:
+    """A valid SIRET of La Poste (SIREN 356000000), numbered ``n``."""
+    for suffix in range(n * 10, n * 10 + 10):
+        candidate = f"356000000{suffix:05d}"
+        if sum(int(d) for d in candidate) % 5 == 0:
+            return candidate
+    raise AssertionError("unreachable: one in five suffixes has a valid checksum")
+
+
+def applicant(
+    company=None, *, email: str | None = None, verified: bool = True, role: str = "owner"
+):
+    """A verified applicant account acting for ``company`` (a new one by default)."""
+    from accounts.models import Account
+    from companies.models import Membership
+
+    n = next(_sequence)
+    email = email or f"candidat{n}@example.test"
+    user = UserFactory(username=email, email=email)
+    Account.objects.create(
+        user=user,
+        consent_at=timezone.now(),
+        consent_version="test",
+        email_verified_at=timezone.now() if verified else None,
+    )
+    if company is not False:
+        Membership.objects.create(user=user, company=company or CompanyFactory(), role=role)
+    return user

@@ -415,11 +415,23 @@ class CallPage(Page):
         FieldPanel("source_url"),
         FieldPanel("syndication_opt_outs", widget=forms.CheckboxSelectMultiple),
     ]
+    application_panels = [
+        HelpPanel(
+            _(
+                "Chaque candidature comporte les rubriques standard (solution, description, "
+                "maturité, références, équipe, expérimentation proposée, budget). Ajoutez "
+                "ici les questions propres à cet appel et la grille d'évaluation."
+            )
+        ),
+        InlinePanel("form_questions", label=_("Question"), heading=_("Questions du formulaire")),
+        InlinePanel("evaluation_criteria", label=_("Critère"), heading=_("Grille d'évaluation")),
+    ]
     edit_handler = TabbedInterface(
         [
             ObjectList(content_panels, heading=_("Contenu")),
             ObjectList(schedule_panels, heading=_("Dates")),
             ObjectList(details_panels, heading=_("Détails")),
+            ObjectList(application_panels, heading=_("Candidatures")),
             ObjectList(Page.promote_panels, heading=_("Référencement")),
             ObjectList(Page.settings_panels, heading=_("Publication")),
         ]

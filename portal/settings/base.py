@@ -28,6 +28,10 @@ INSTALLED_APPS = [
     "calls",
     "search",
     "syndication",
+    "accounts",
+    "companies",
+    "applications",
+    "qanda",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -119,6 +123,17 @@ LOGIN_URL = "wagtailadmin_login"
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
 
+# Public accounts (applicants): sign-up, e-mail verification, second factor.
+ACCOUNT_CONSENT_VERSION = "2026-11"
+ACCOUNT_VERIFICATION_MAX_AGE_SECONDS = env_int("ACCOUNT_VERIFICATION_MAX_AGE_SECONDS", 3 * 86400)
+SIGNUP_LIMIT_PER_HOUR = env_int("SIGNUP_LIMIT_PER_HOUR", 10)
+
+# --- Applications -------------------------------------------------------------------
+APPLICATION_FILE_MAX_BYTES = env_int("APPLICATION_FILE_MAX_BYTES", 10 * 1024 * 1024)
+APPLICATION_TOTAL_MAX_BYTES = env_int("APPLICATION_TOTAL_MAX_BYTES", 30 * 1024 * 1024)
+APPLICATION_RETENTION_MONTHS = env_int("APPLICATION_RETENTION_MONTHS", 24)
+APPLY_LIMIT_PER_HOUR = env_int("APPLY_LIMIT_PER_HOUR", 60)
+
 # --- Cache (login rate limits) -------------------------------------------------------
 # The database cache is shared by every process with no extra server; set
 # CACHE_REDIS_URL in production.
@@ -159,6 +174,8 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Application files: never under MEDIA_ROOT, only streamed by a view after a check.
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "docx", "xlsx", "ods", "csv", "txt"]
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILIMAGES_EXTENSIONS = ["png", "jpg", "jpeg", "webp", "svg"]

@@ -52,6 +52,8 @@ def call_form_data(call: CallPage, **overrides) -> dict:
             "body": streamfield([("context", rich_text("<p>Contexte de l'appel.</p>"))]),
             "documents": inline_formset([]),
             "questions": inline_formset([]),
+            "form_questions": inline_formset([]),
+            "evaluation_criteria": inline_formset([]),
             "comments": inline_formset([]),
             "opens_at": iso(call.opens_at),
             "closes_at": iso(call.closes_at),

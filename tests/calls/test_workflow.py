@@ -42,6 +42,8 @@ def new_call_data(**overrides) -> dict:
             ),
             "documents": inline_formset([]),
             "questions": inline_formset([]),
+            "form_questions": inline_formset([]),
+            "evaluation_criteria": inline_formset([]),
             "comments": inline_formset([]),
             "opens_at": (now - timezone.timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"),
             "closes_at": (now + timezone.timedelta(days=45)).strftime("%Y-%m-%d %H:%M:%S"),
