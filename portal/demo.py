@@ -36,6 +36,23 @@ DEMO_ACCOUNTS = {
     "relecture.cci": ("CCI Aix-Marseille-Provence", "reviewers"),
     "redaction.port": ("Grand Port Maritime de Marseille", "editors"),
     "relecture.port": ("Grand Port Maritime de Marseille", "reviewers"),
+    "evaluation.metropole": ("Métropole Aix-Marseille-Provence", "evaluators"),
+    "evaluation.cci": ("CCI Aix-Marseille-Provence", "evaluators"),
+    "evaluation.port": ("Grand Port Maritime de Marseille", "evaluators"),
+}
+ROLE_LABELS = {"editors": "rédaction", "reviewers": "relecture", "evaluators": "évaluation"}
+
+# The demo solution provider: an applicant account acting for a company.
+DEMO_APPLICANT_EMAIL = "candidat@solaris-provence.example"
+DEMO_COMPANY = {
+    "legal_name": "Solaris Provence SAS",
+    "siret": "90102030500008",
+    "size": "tpe",
+    "commune": "Aix-en-Provence",
+    "departement": "13",
+    "website": "https://solaris-provence.example",
+    "pitch": "Capteurs et tableaux de bord pour piloter l'énergie et la qualité de l'air "
+    "des bâtiments publics.",
 }
 
 
@@ -104,12 +121,46 @@ def ensure_accounts(credentials_file: Path) -> dict[str, dict[str, str]]:
         if organisation_name is not None:
             organisation = Organisation.objects.get(name=organisation_name)
             user.groups.add(getattr(organisation, f"{role}_group"))
-            entry["role"] = "rédaction" if role == "editors" else "relecture"
+            entry["role"] = ROLE_LABELS[role]
             entry["organisation"] = organisation_name
         else:
             entry["role"] = role
         stored[username] = entry
+    stored[DEMO_APPLICANT_EMAIL] = ensure_applicant(stored.get(DEMO_APPLICANT_EMAIL))
     credentials_file.parent.mkdir(parents=True, exist_ok=True)
     credentials_file.write_text(json.dumps(stored, ensure_ascii=False, indent=2), encoding="utf-8")
     credentials_file.chmod(0o600)
     return stored
+
+
+def ensure_applicant(entry: dict[str, str] | None) -> dict[str, str]:
+    """A verified applicant of the demo company, who logs in on the public site."""
+    from accounts.models import Account
+    from calls.models import Sector
+    from companies.models import Company, Membership, MembershipRole
+
+    entry = entry or {"password": secrets.token_urlsafe(12)}
+    user, _ = get_user_model().objects.get_or_create(
+        username=DEMO_APPLICANT_EMAIL,
+        defaults={"email": DEMO_APPLICANT_EMAIL, "first_name": "Camille", "last_name": "Durand"},
+    )
+    user.set_password(entry["password"])
+    user.save()
+    now = timezone.now()
+    Account.objects.get_or_create(
+        user=user,
+        defaults={
+            "consent_at": now,
+            "consent_version": settings.ACCOUNT_CONSENT_VERSION,
+            "email_verified_at": now,
+        },
+    )
+    company, created = Company.objects.get_or_create(
+        siret=DEMO_COMPANY["siret"], defaults=DEMO_COMPANY
+    )
+    if created:
+        company.sectors.set(Sector.objects.filter(code__in=["energie_environnement", "numerique_creatif"]))
+    Membership.objects.get_or_create(
+        user=user, defaults={"company": company, "role": MembershipRole.OWNER}
+    )
+    return {**entry, "role": "candidat", "organisation": company.legal_name}

@@ -67,6 +67,9 @@ def test_run_sets_up_and_serves_the_portal_with_no_server(embedded_env, tmp_path
     manage(embedded_env, "migrate", "--noinput")
     output = manage(embedded_env, "load_demo")
     assert "admin" in output and "relecture.metropole" in output
+    assert "evaluation.metropole" in output, "an evaluator per organisation is printed"
+    assert "candidat@solaris-provence.example" in output, "the demo applicant is printed"
+    assert "appels ouverts dotés d'un formulaire" in output
     assert (tmp_path / "portal.sqlite3").exists()
 
     port = _free_port()

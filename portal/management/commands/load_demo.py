@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from applications.demo import add_application_forms
 from portal import demo
 from search.indexer import rebuild_index
 
@@ -19,10 +20,19 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{len(organisations)} organisations, {len(report.created)} appels importés."
         )
+        forms = add_application_forms()
+        self.stdout.write(f"{forms} appels ouverts dotés d'un formulaire de candidature.")
         indexed = rebuild_index()
         self.stdout.write(f"{indexed} appels dans l'index de recherche.")
         accounts = demo.ensure_accounts(settings.VAR_DIR / "demo-credentials.json")
         self.stdout.write("\nComptes de démonstration (http://127.0.0.1:8000/admin/) :")
         for username, entry in accounts.items():
+            if entry["role"] == "candidat":
+                continue
             where = f" — {entry['organisation']}" if entry.get("organisation") else ""
             self.stdout.write(f"  {username:<22} {entry['password']:<20} {entry['role']}{where}")
+        applicant = accounts[demo.DEMO_APPLICANT_EMAIL]
+        self.stdout.write("\nCandidat de démonstration (http://127.0.0.1:8000/compte/connexion/) :")
+        self.stdout.write(
+            f"  {demo.DEMO_APPLICANT_EMAIL}  {applicant['password']}  — {applicant['organisation']}"
+        )
