@@ -13,7 +13,7 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.models import Orderable
 
-from applications.storage import attachment_path, private_storage
+from applications.storage import attachment_path, get_private_storage
 
 
 class QuestionKind(models.TextChoices):
@@ -223,7 +223,7 @@ class Attachment(models.Model):
     question = models.ForeignKey(
         FormQuestion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    file = models.FileField(storage=private_storage, upload_to=attachment_path, max_length=200)
+    file = models.FileField(storage=get_private_storage, upload_to=attachment_path, max_length=200)
     original_name = models.CharField(_("nom du fichier"), max_length=255)
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveBigIntegerField(_("taille (octets)"))

@@ -14,7 +14,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
-LOGIN_PATHS = ("/admin/login/",)
+#: Every form that checks a password or a second-factor code (the CMS's and the public ones).
+LOGIN_PATHS = ("/admin/login/", "/compte/connexion/", "/compte/connexion/code/")
 
 
 def client_address(request: HttpRequest) -> str:
@@ -33,13 +34,17 @@ def is_login_blocked(request: HttpRequest) -> bool:
     return login_failures(request) >= settings.LOGIN_FAILURE_LIMIT
 
 
-@receiver(user_login_failed)
-def count_login_failure(sender, credentials, request: HttpRequest | None = None, **kwargs):
-    if request is None:
-        return
+def record_login_failure(request: HttpRequest) -> None:
+    """Count one failure: a wrong password (through the signal) or a wrong second-factor code."""
     key = _key(request)
     cache.add(key, 0, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
     cache.incr(key)
+
+
+@receiver(user_login_failed)
+def count_login_failure(sender, credentials, request: HttpRequest | None = None, **kwargs):
+    if request is not None:
+        record_login_failure(request)
 
 
 @receiver(user_logged_in)

@@ -119,7 +119,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "wagtailadmin_login"
+LOGIN_URL = "accounts:login"  # the CMS keeps its own (WAGTAILADMIN_LOGIN_URL)
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
 
@@ -133,6 +133,7 @@ APPLICATION_FILE_MAX_BYTES = env_int("APPLICATION_FILE_MAX_BYTES", 10 * 1024 * 1
 APPLICATION_TOTAL_MAX_BYTES = env_int("APPLICATION_TOTAL_MAX_BYTES", 30 * 1024 * 1024)
 APPLICATION_RETENTION_MONTHS = env_int("APPLICATION_RETENTION_MONTHS", 24)
 APPLY_LIMIT_PER_HOUR = env_int("APPLY_LIMIT_PER_HOUR", 60)
+QUESTION_LIMIT_PER_HOUR = env_int("QUESTION_LIMIT_PER_HOUR", 10)
 
 # --- Cache (login rate limits) -------------------------------------------------------
 # The database cache is shared by every process with no extra server; set
@@ -242,6 +243,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "prune-delivery-history": {
         "task": "syndication.tasks.prune_delivery_history",
+        "schedule": timedelta(days=1),
+    },
+    "purge-expired-applications": {
+        "task": "applications.tasks.purge_expired_applications",
         "schedule": timedelta(days=1),
     },
     "poll-syndication-deliveries": {
