@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = _("Candidatures")
+
+    def ready(self) -> None:
+        from applications import signals  # noqa: F401  (connects the file clean-up)
