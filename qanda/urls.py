@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from qanda import views
 
 app_name = "qanda"
-urlpatterns: list = []
+urlpatterns = [
+    path("appels/<slug:slug>/questions/", views.question_ask_view, name="ask"),
+]
