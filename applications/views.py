@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import applicant_required
 from applications.forms import ATTACHMENTS_FIELD, ApplicationForm
@@ -173,6 +173,7 @@ def _render_apply(
 # --- An application, read-only --------------------------------------------------------------
 
 
+@require_GET
 @applicant_required
 def detail(request: HttpRequest, public_id) -> HttpResponse:
     application = _own_application(request, public_id)
@@ -230,6 +231,7 @@ def reopen(request: HttpRequest, public_id) -> HttpResponse:
     return redirect("applications:apply", slug=application.call.slug)
 
 
+@require_GET
 @login_required
 def attachment_download(request: HttpRequest, public_id, attachment_id) -> FileResponse:
     attachment = (
