@@ -366,7 +366,13 @@ def test_call_page_shows_the_call_and_its_structured_data(page, live_server, cal
     assert facts.get_by_text("Expérimentation rémunérée jusqu'à 40 000 € HT").is_visible()
 
     sections = page.locator(".call__body").get_by_role("heading", level=2).all_inner_texts()
-    assert sections == ["Contexte", "Problématique", "Critères d'évaluation", "Calendrier"]
+    assert sections == [
+        "Contexte",
+        "Problématique",
+        "Critères d'évaluation",
+        "Calendrier",
+        "Questions des candidats",  # where applicants ask, while the call is open
+    ]
     criteria = page.get_by_role("table", name="Critères d'évaluation et pondération")
     assert criteria.get_by_role("row").count() == 4
     selection = (timezone.now() + timedelta(days=60)).astimezone(PARIS).date()
