@@ -75,3 +75,53 @@ def add_application_forms() -> int:
     now = timezone.now()
     calls = CallPage.objects.live().open(now).exclude(source_url="")
     return sum(add_application_form(call) for call in calls)
+
+
+def add_demo_applications(company, user) -> int:
+    """The demo company applies to two open calls of the Métropole: one submitted, one draft.
+
+    They go through the same services as the form, so the receipt is sent and the
+    evaluators of the Métropole find an application waiting for them.
+    """
+    from applications.models import Application
+    from applications.services import (
+        application_save_draft,
+        application_start,
+        application_submit,
+    )
+
+    if Application.objects.filter(company=company).exists():
+        return 0
+    calls = list(
+        CallPage.objects.live()
+        .open(timezone.now())
+        .filter(issuer__name="Métropole Aix-Marseille-Provence", form_questions__isnull=False)
+        .distinct()
+        .order_by("closes_at")[:2]
+    )
+    for number, call in enumerate(calls):
+        application = application_start(call=call, company=company, user=user)
+        questions = {q.kind: q for q in call.form_questions.all()}
+        choice = questions[QuestionKind.CHOICE]
+        answers = {
+            questions[QuestionKind.YES_NO].field_name: "yes",
+            questions[QuestionKind.NUMBER].field_name: "7",
+            choice.field_name: choice.choice_list[0],
+        }
+        application = application_save_draft(
+            application=application, fields=DEMO_ANSWERS, answers=answers, user=user
+        )
+        if number == 0:
+            application_submit(application=application, user=user)
+    return len(calls)
+
+
+DEMO_ANSWERS = {
+    "solution_name": "Solaris Sense",
+    "description": "Des capteurs autonomes sur batterie (CO2, particules fines, température) "
+    "et un tableau de bord ouvert, hébergé en France.",
+    "maturity": 8,
+    "references": "Deux collèges des Bouches-du-Rhône équipés depuis 2025.",
+    "team": "Camille Durand (fondatrice, ingénieure), deux techniciens, un développeur.",
+    "pilot_proposal": "Équiper dix salles pendant une année scolaire, avec un bilan trimestriel.",
+}

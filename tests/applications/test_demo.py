@@ -47,3 +47,26 @@ def test_a_call_without_criteria_gets_the_default_grid(metropole):
     call = create_call(metropole)
     add_application_form(call)
     assert call.evaluation_criteria.count() == 3
+
+
+def test_the_demo_company_has_one_submitted_application_and_one_draft(
+    metropole, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from applications.demo import add_demo_applications
+    from applications.models import Application
+    from tests.factories import applicant
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    for _ in range(2):
+        add_application_form(create_call(metropole))
+    user = applicant(email="camille@solaris.example")
+    company = user.membership.company
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert add_demo_applications(company, user) == 2
+    statuses = sorted(Application.objects.filter(company=company).values_list("status", flat=True))
+    assert statuses == ["draft", "received"]
+    assert [m.to for m in mail.outbox] == [["camille@solaris.example"]], "one receipt"
+    assert add_demo_applications(company, user) == 0, "loading the demo again adds nothing"

@@ -70,6 +70,7 @@ def test_run_sets_up_and_serves_the_portal_with_no_server(embedded_env, tmp_path
     assert "evaluation.metropole" in output, "an evaluator per organisation is printed"
     assert "candidat@solaris-provence.example" in output, "the demo applicant is printed"
     assert "appels ouverts dotés d'un formulaire" in output
+    assert "2 candidatures de démonstration" in output, "evaluators have something to judge"
     assert (tmp_path / "portal.sqlite3").exists()
 
     port = _free_port()

@@ -1,9 +1,10 @@
 """``manage.py load_demo``: demo organisations, calls and accounts (idempotent)."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from applications.demo import add_application_forms
+from applications.demo import add_application_forms, add_demo_applications
 from portal import demo
 from search.indexer import rebuild_index
 
@@ -25,6 +26,9 @@ class Command(BaseCommand):
         indexed = rebuild_index()
         self.stdout.write(f"{indexed} appels dans l'index de recherche.")
         accounts = demo.ensure_accounts(settings.VAR_DIR / "demo-credentials.json")
+        candidate = get_user_model().objects.get(username=demo.DEMO_APPLICANT_EMAIL)
+        if applied := add_demo_applications(candidate.membership.company, candidate):
+            self.stdout.write(f"{applied} candidatures de démonstration (1 déposée, 1 brouillon).")
         self.stdout.write("\nComptes de démonstration (http://127.0.0.1:8000/admin/) :")
         for username, entry in accounts.items():
             if entry["role"] == "candidat":
