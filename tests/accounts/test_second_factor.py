@@ -129,3 +129,19 @@ def test_disabling_needs_a_code(client):
     login = client.post("/compte/connexion/", {"username": user.email, "password": PASSWORD})
     assert client.session["_auth_user_id"] == str(user.pk)
     assert login["Location"] != "/compte/connexion/code/"
+
+
+def test_the_security_page_shows_a_qr_code_of_the_provisioning_uri(client):
+    import segno
+
+    user = applicant(email="qr@example.test")
+    client.force_login(user)
+    content = client.get("/compte/securite/").content.decode()
+    user.account.refresh_from_db()
+    uri = pyotp.TOTP(user.account.totp_secret).provisioning_uri(
+        name="qr@example.test", issuer_name="AMP Innovation"
+    )
+    # The same drawing as a QR code of the URI made here: the code encodes that URI.
+    expected_path = segno.make(uri, error="m").svg_inline(scale=4).split("<path", 1)[1]
+    assert "<title>Code QR à scanner avec votre application d" in content
+    assert expected_path.split('d="', 1)[1].split('"', 1)[0] in content
