@@ -40,9 +40,14 @@ def damerau_levenshtein(a: str, b: str, limit: int) -> int:
 
 def typo_candidates(word: str, limit: int = 3) -> list[str]:
     """Vocabulary words within the allowed edits of ``word`` (none if it is itself known)."""
-    edits = allowed_edits(word)
-    if not edits or SearchWord.objects.filter(word=word).exists():
+    if not allowed_edits(word) or SearchWord.objects.filter(word=word).exists():
         return []
+    return _nearest(word, limit)
+
+
+def _nearest(word: str, limit: int) -> list[str]:
+    """The closest vocabulary words within the allowed edits, nearest first."""
+    edits = allowed_edits(word)
     pool = SearchWord.objects.filter(
         word__startswith=word[0],
         length__gte=len(word) - edits,
@@ -54,3 +59,21 @@ def typo_candidates(word: str, limit: int = 3) -> list[str]:
         if (distance := damerau_levenshtein(word, candidate, edits)) <= edits
     )
     return [candidate for _, candidate in scored[:limit]]
+
+
+def typo_candidates_for(words: list[str], limit: int = 3) -> dict[str, list[str]]:
+    """``typo_candidates`` for several query words, with one look-up for the known ones.
+
+    Most query words are known: asking for them together saves a round trip per
+    word on every search, and only the unknown ones pay for the vocabulary scan.
+    """
+    checked = [word for word in words if allowed_edits(word)]
+    known = (
+        set(SearchWord.objects.filter(word__in=checked).values_list("word", flat=True))
+        if checked
+        else set()
+    )
+    return {
+        word: [] if word not in checked or word in known else _nearest(word, limit)
+        for word in words
+    }
