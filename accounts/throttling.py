@@ -6,25 +6,17 @@ limit of ``portal.throttling`` (whose address helper it shares).
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
-from portal.throttling import client_address
+from portal.throttling import client_address, count_hit
 
 HOUR = 3600
 
 
 def rate_limit_exceeded(request: HttpRequest, bucket: str, limit: int, window: int = HOUR) -> bool:
     """Count this request in ``bucket`` and say whether the address went over ``limit``."""
-    key = f"rate:{bucket}:{client_address(request)}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.add(key, 1, timeout=window)
-        count = 1
-    return count > limit
+    return count_hit(f"rate:{bucket}:{client_address(request)}", window) > limit
 
 
 def too_many_requests(request: HttpRequest, title: str, message: str, window: int = HOUR):

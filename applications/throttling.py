@@ -9,9 +9,10 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+
+from portal.throttling import count_hit
 
 WINDOW_SECONDS = 3600
 
@@ -19,14 +20,9 @@ WINDOW_SECONDS = 3600
 def apply_post_allowed(user) -> bool:
     """Count this POST; False once the user is over ``APPLY_LIMIT_PER_HOUR``."""
     window = int(time.time() // WINDOW_SECONDS)
-    key = f"apply-posts:{user.pk}:{window}"
-    cache.add(key, 0, timeout=WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=WINDOW_SECONDS)
-        count = 1
-    return count <= settings.APPLY_LIMIT_PER_HOUR
+    return count_hit(f"apply-posts:{user.pk}:{window}", WINDOW_SECONDS) <= (
+        settings.APPLY_LIMIT_PER_HOUR
+    )
 
 
 def too_many_posts(request: HttpRequest) -> HttpResponse:

@@ -159,7 +159,9 @@ def ensure_applicant(entry: dict[str, str] | None) -> dict[str, str]:
         siret=DEMO_COMPANY["siret"], defaults=DEMO_COMPANY
     )
     if created:
-        company.sectors.set(Sector.objects.filter(code__in=["energie_environnement", "numerique_creatif"]))
+        company.sectors.set(
+            Sector.objects.filter(code__in=["energie_environnement", "numerique_creatif"])
+        )
     Membership.objects.get_or_create(
         user=user, defaults={"company": company, "role": MembershipRole.OWNER}
     )

@@ -34,11 +34,23 @@ def is_login_blocked(request: HttpRequest) -> bool:
     return login_failures(request) >= settings.LOGIN_FAILURE_LIMIT
 
 
+def count_hit(key: str, window_seconds: int) -> int:
+    """Count one hit under ``key`` and return the count so far.
+
+    The window is fixed and starts at the first hit; the cache is shared by all
+    processes, so every rate limit of the site counts through here.
+    """
+    cache.add(key, 0, timeout=window_seconds)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.add(key, 1, timeout=window_seconds)
+        return 1
+
+
 def record_login_failure(request: HttpRequest) -> None:
     """Count one failure: a wrong password (through the signal) or a wrong second-factor code."""
-    key = _key(request)
-    cache.add(key, 0, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    cache.incr(key)
+    count_hit(_key(request), settings.LOGIN_FAILURE_WINDOW_SECONDS)
 
 
 @receiver(user_login_failed)
