@@ -47,6 +47,7 @@ from applications.permissions import (
     evaluated_organisations,
 )
 from applications.reading import application_answers, call_questions
+from applications.services import STANDARD_FIELDS
 from calls.models import CallPage
 
 PER_PAGE = 50
@@ -249,17 +250,8 @@ def _detail(
 
 
 def _standard_answers(application: Application) -> list[tuple[str, object]]:
-    fields = [
-        "solution_name",
-        "description",
-        "maturity",
-        "references",
-        "team",
-        "pilot_proposal",
-        "budget_estimate",
-    ]
     rows = []
-    for name in fields:
+    for name in STANDARD_FIELDS:
         field = Application._meta.get_field(name)
         if name == "maturity":
             value = application.get_maturity_display() if application.maturity else ""

@@ -9,10 +9,11 @@ applications stay private to the company.
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from applications.models import SUBMITTED_STATUSES, Application, Attachment
 from companies.models import Company
+from organisations.access import organisations_for
 from organisations.models import Organisation
 
 User = AbstractBaseUser | AnonymousUser
@@ -28,14 +29,7 @@ def company_of(user: User) -> Company | None:
 
 def evaluated_organisations(user: User) -> QuerySet[Organisation]:
     """The organisations whose applications the user may read, score and decide on."""
-    if not user.is_authenticated or not user.is_active:
-        return Organisation.objects.none()
-    if user.is_superuser:
-        return Organisation.objects.all()
-    groups = user.groups.all()
-    return Organisation.objects.filter(
-        Q(evaluators_group__in=groups) | Q(reviewers_group__in=groups)
-    ).distinct()
+    return organisations_for(user, ("evaluators", "reviewers"))
 
 
 def is_evaluator(user: User) -> bool:

@@ -7,8 +7,9 @@ the calls it issues and nothing else; superusers see every question.
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
+from organisations.access import organisations_for
 from organisations.models import Organisation
 from qanda.models import Question
 
@@ -37,14 +38,7 @@ def published_questions(call) -> QuerySet[Question]:
 
 def answering_organisations(user: User) -> QuerySet[Organisation]:
     """The organisations whose questions ``user`` may read and answer."""
-    if not user.is_authenticated or not user.is_active:
-        return Organisation.objects.none()
-    if user.is_superuser:
-        return Organisation.objects.all()
-    groups = user.groups.all()
-    return Organisation.objects.filter(
-        Q(editors_group__in=groups) | Q(reviewers_group__in=groups) | Q(evaluators_group__in=groups)
-    ).distinct()
+    return organisations_for(user, ("editors", "reviewers", "evaluators"))
 
 
 def can_answer_questions(user: User) -> bool:

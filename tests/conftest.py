@@ -8,6 +8,7 @@ sectors) before each test that needs it.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -236,3 +237,9 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
         for v in result["violations"]
         if v["impact"] in impacts
     ]
+
+
+def assert_accessible(page) -> None:
+    """No serious or critical axe-core violation on the page, listed if any."""
+    violations = axe_violations(page)
+    assert violations == [], json.dumps(violations, indent=2, ensure_ascii=False)

@@ -5,21 +5,14 @@ axe-core checks the sign-up, login and company profile pages, blank and with err
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.core import mail
 
 from companies.models import Company
 from tests.accounts.conftest import PASSWORD, link_in_mail
-from tests.conftest import axe_violations
+from tests.conftest import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def assert_accessible(page) -> None:
-    violations = axe_violations(page)
-    assert violations == [], json.dumps(violations, indent=2, ensure_ascii=False)
 
 
 def test_sign_up_verify_profile_and_log_in_again(page, live_server, site_structure):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.core import mail
 from playwright.sync_api import expect
@@ -17,13 +15,8 @@ from tests.applications.reviewing import (
     submitted_application,
     use_private_root,
 )
-from tests.conftest import axe_violations
+from tests.conftest import assert_accessible
 from tests.factories import CompanyFactory, create_call, evaluator_of
-
-
-def assert_accessible(page) -> None:
-    violations = axe_violations(page)
-    assert violations == [], json.dumps(violations, indent=2, ensure_ascii=False)
 
 
 @pytest.mark.browser

@@ -7,8 +7,6 @@ browser as a cookie.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -19,7 +17,7 @@ from tests.applications.applying import (
     add_questions,
     private_media,  # noqa: F401  (fixture)
 )
-from tests.conftest import axe_violations
+from tests.conftest import assert_accessible
 from tests.factories import applicant, create_call
 
 pytestmark = [
@@ -36,11 +34,6 @@ def log_in(page, live_server, user) -> None:
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
     )
-
-
-def assert_accessible(page) -> None:
-    violations = axe_violations(page)
-    assert violations == [], json.dumps(violations, indent=2, ensure_ascii=False)
 
 
 def test_apply_with_errors_then_a_file_then_submit_and_see_the_dashboard(

@@ -10,7 +10,6 @@ the call and the evaluator's account.
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -21,17 +20,12 @@ from applications.models import Application, ApplicationStatus
 from tests.applications.applying import PDF_BYTES
 from tests.applications.reviewing import PASSWORD as STAFF_PASSWORD
 from tests.applications.reviewing import set_form
-from tests.conftest import axe_violations
+from tests.conftest import assert_accessible
 from tests.factories import create_call, evaluator_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 APPLICANT_PASSWORD = "Une-phrase-de-passe-solide-2026"
-
-
-def assert_accessible(page) -> None:
-    violations = axe_violations(page)
-    assert violations == [], json.dumps(violations, indent=2, ensure_ascii=False)
 
 
 def link_in(message, prefix: str) -> str:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.conf import settings
 from django.test import Client
 
 from qanda.models import Question
-from tests.conftest import axe_violations
+from tests.conftest import assert_accessible
 from tests.factories import reviewer_of
 from tests.qanda.conftest import answered
 
@@ -22,11 +20,6 @@ def log_in(page, live_server, user) -> None:
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-
-
-def assert_accessible(page) -> None:
-    violations = axe_violations(page)
-    assert violations == [], json.dumps(violations, indent=2, ensure_ascii=False)
 
 
 def test_an_applicant_asks_a_question_from_the_call_page(
