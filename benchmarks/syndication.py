@@ -86,7 +86,21 @@ class Workers:
             self.processes.append(
                 subprocess.Popen([*command, "--loglevel=WARNING"], cwd=ROOT, stdout=log, stderr=log)
             )
-        time.sleep(6)  # let the workers connect before the clock starts
+        self.wait_ready()
+        time.sleep(2)  # and let beat send its first poll
+
+    def wait_ready(self, timeout: float = 180) -> None:
+        """Start the clock once both workers answer, not after a guess: on a busy machine
+        a worker takes from 5 to 20 s to start, which is no relay's latency."""
+        from portal.celery import app
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            replies = app.control.ping(timeout=1.0) or []
+            names = {name.split("@")[0] for reply in replies for name in reply}
+            if {"main", "pactepme"} <= names:
+                return
+        raise SystemExit("the workers did not start in time")
 
     def stop(self) -> None:
         for process in self.processes:
@@ -128,6 +142,9 @@ def publish(count: int) -> float:
 
 
 def latencies() -> dict[str, list[float]]:
+    """Seconds from each call's event to its delivery, per partner, and to its processing
+    by the worker (``event``: the deliveries are planned then), to tell the two apart."""
+    from calls.models import CallEvent
     from syndication.models import Delivery, DeliveryState
 
     by_partner: dict[str, list[float]] = {}
@@ -136,7 +153,21 @@ def latencies() -> dict[str, list[float]]:
     )
     for kind, occurred, delivered in rows:
         by_partner.setdefault(kind, []).append((delivered - occurred).total_seconds())
+    by_partner["(event)"] = [
+        (processed - occurred).total_seconds()
+        for occurred, processed in CallEvent.objects.values_list("occurred_at", "processed_at")
+    ]
     return by_partner
+
+
+def wait_events_processed(timeout: float) -> None:
+    from calls.models import CallEvent
+
+    deadline = time.monotonic() + timeout
+    while CallEvent.objects.filter(processed_at__isnull=True).exists():
+        if time.monotonic() > deadline:
+            raise SystemExit("events were not processed in time")
+        time.sleep(0.5)
 
 
 def drain(workers: Workers, urls: dict[str, str]) -> dict[str, dict]:
@@ -181,6 +212,7 @@ def main() -> None:
     parser.add_argument(
         "--concurrency", type=int, default=2, help="processes of the main worker (runportal: 2)"
     )
+    parser.add_argument("--keep-db", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
     if not args.db.startswith("portal_bench"):
         parser.error("the scratch database name must start with portal_bench (it is dropped)")
@@ -224,6 +256,7 @@ def main() -> None:
         workers.start()
         seconds = publish(args.calls)
         print(f"published {args.calls} calls in {seconds:.1f} s ({args.calls / seconds:.1f}/s)")
+        wait_events_processed(timeout=900)
         wait_settled(timeout=900)
         print("\npublication → delivery latency (s)")
         print(f"{'partner':<10} {'n':>6} {'p50':>8} {'p95':>8} {'max':>8}")
@@ -245,7 +278,8 @@ def main() -> None:
         for process in (mba, pactepme):
             process.terminate()
         connections.close_all()
-        recreate_database(args.server, args.db, drop_only=True)
+        if not args.keep_db:
+            recreate_database(args.server, args.db, drop_only=True)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,15 @@ from syndication.partners import sync_partners
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True)
+def deliver_batch(self, delivery_ids: list[int]) -> int:
+    """Deliver a batch of one partner's deliveries; the task id is the claimer, so a
+    message the broker hands back after its worker died takes its deliveries back."""
+    return len(delivery.run_batch(delivery_ids, claimer=self.request.id or ""))
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True)
 def deliver(self, delivery_id: int) -> str | None:
+    """One delivery: messages queued before batches existed still run."""
     return delivery.run_delivery(delivery_id, claimer=self.request.id or "")
 
 

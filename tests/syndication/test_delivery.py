@@ -118,7 +118,13 @@ def test_publish_update_close_withdraw_reach_both_partners(
     assert payload["territoire"] == "Aix-Marseille-Provence"
     assert "<" not in payload["description"]
 
-    # The editor sees where the call stands, with the partner's link.
+    # The editor sees where the call stands, with the partner's link (once the worker
+    # has recorded the answer, a moment after the partner stored the record).
+    wait_until(
+        lambda: Delivery.objects.filter(
+            call_id=call.call_id, partner__kind="pactepme", state=DeliveryState.DELIVERED
+        ).exists()
+    )
     listing = Delivery.objects.get(call_id=call.call_id, partner__kind="pactepme").listing
     assert listing.remote_id == str(challenge["id"]) and listing.remote_url.endswith(
         f"/defis/{challenge['id']}"

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from calls.models import CallEvent
+from calls.models import CallEvent, CallPage
 from syndication.delivery import poll_deliveries, run_delivery
 from syndication.models import Delivery, DeliveryState, Partner
 from tests.factories import create_call, edit_call
@@ -145,3 +145,81 @@ def test_old_history_is_pruned_but_the_latest_state_kept(partners, simulators, m
         ("pactepme", 2),
     }
     assert DeliveryAttempt.objects.get().delivery == recent
+
+
+# --- Batches ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_dispatch(monkeypatch):
+    """Batches run by the test itself: what they would queue is dropped."""
+    import syndication.delivery as engine
+
+    monkeypatch.setattr(engine, "dispatch", lambda ids: len(list(ids)))
+
+
+def planned_mba_deliveries(metropole, count: int) -> list[Delivery]:
+    """``count`` calls with their deliveries planned and not sent (no worker here)."""
+    from syndication.delivery import plan_event_deliveries
+
+    calls = [create_call(metropole, title=f"Appel du lot {n}") for n in range(count)]
+    for event in CallEvent.objects.filter(call_id__in=[c.call_id for c in calls]):
+        plan_event_deliveries(event)
+    return list(Delivery.objects.filter(partner__kind="mba").order_by("pk"))
+
+
+def test_a_batch_is_claimed_sent_and_recorded_in_a_few_queries(
+    partners, simulators, metropole, no_dispatch, django_assert_max_num_queries
+):
+    from syndication.delivery import run_batch
+
+    deliveries = planned_mba_deliveries(metropole, 6)
+    with django_assert_max_num_queries(16):  # the same for 6 deliveries as for 50
+        states = run_batch([d.pk for d in deliveries])
+    assert states == {d.pk: DeliveryState.DELIVERED for d in deliveries}
+    assert sorted(r["id"] for r in simulators["mba"].records()) == sorted(
+        d.call_id for d in deliveries
+    )
+    for delivery in Delivery.objects.filter(pk__in=[d.pk for d in deliveries]):
+        assert delivery.attempt_count == 1 and delivery.claimed_by == ""
+        assert delivery.listing.delivered_version == 1 and delivery.listing.present
+        assert [a.outcome for a in delivery.attempts.all()] == ["delivered"]
+
+
+def test_a_batch_leaves_a_busy_lane_alone(partners, simulators, metropole, no_dispatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from syndication.delivery import plan_event_deliveries, run_batch
+
+    first, second = planned_mba_deliveries(metropole, 2)
+    Delivery.objects.filter(pk=first.pk).update(
+        state=DeliveryState.IN_FLIGHT,
+        claimed_by="another-worker",
+        lease_until=timezone.now() + timedelta(minutes=5),
+    )
+    edit_call(CallPage.objects.get(call_id=first.call_id), title="Appel du lot 0, modifié")
+    plan_event_deliveries(CallEvent.objects.get(call_id=first.call_id, version=2))
+    newer = Delivery.objects.get(partner__kind="mba", call_id=first.call_id, version=2)
+    states = run_batch([newer.pk, second.pk])
+    assert states == {second.pk: DeliveryState.DELIVERED}
+    newer.refresh_from_db()
+    assert newer.state == DeliveryState.PENDING and newer.dispatched_at is None
+    assert [r["id"] for r in simulators["mba"].records()] == [second.call_id]
+
+
+def test_a_batch_gives_back_what_its_lease_leaves_no_time_for(
+    partners, simulators, metropole, settings, no_dispatch
+):
+    from syndication.delivery import run_batch
+
+    settings.SYNDICATION_LEASE_SECONDS = settings.SYNDICATION_TOTAL_TIMEOUT  # no time left
+    deliveries = planned_mba_deliveries(metropole, 2)
+    assert run_batch([d.pk for d in deliveries]) == {}
+    assert simulators["mba"].requests() == []
+    for delivery in Delivery.objects.filter(pk__in=[d.pk for d in deliveries]):
+        assert delivery.state == DeliveryState.PENDING and delivery.attempt_count == 0
+        assert delivery.first_attempt_at is None and delivery.last_attempt_at is None
+        assert delivery.claimed_by == "" and delivery.lease_until is None
+        assert not delivery.attempts.exists()
