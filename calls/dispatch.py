@@ -46,12 +46,15 @@ def process_event(event_id: int) -> bool:
     """Run every consumer on one event, once; returns False if it was already done.
 
     The row lock keeps two deliveries of the same message from running consumers
-    side by side; consumers are idempotent, so a crash before ``processed_at`` is
-    saved only means they run again.
+    side by side: the second waits, then finds the event processed. It waits rather
+    than skips, because the row is also locked for an instant by ``dispatch_event``
+    marking it dispatched, and a worker that skipped it then would leave it to the
+    re-dispatch minutes later. Consumers are idempotent, so a crash before
+    ``processed_at`` is saved only means they run again.
     """
     with transaction.atomic():
         event = (
-            CallEvent.objects.select_for_update(skip_locked=True)
+            CallEvent.objects.select_for_update()
             .filter(pk=event_id, processed_at__isnull=True)
             .first()
         )

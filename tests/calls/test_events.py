@@ -134,3 +134,33 @@ def test_the_scheduler_task_closes_a_call_through_the_worker(metropole, celery_w
     assert closed.version == 2
     wait_until(lambda: CallEvent.objects.get(pk=closed.pk).processed_at)
     assert CallPage.objects.get(pk=call.pk).status == "closed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_locked_for_an_instant_is_processed_not_skipped(metropole):
+    """The dispatcher's UPDATE holds the row while a fast worker arrives: it must wait."""
+    import threading
+
+    from django.db import connection
+
+    call = create_call(metropole)
+    event = CallEvent.objects.filter(call_id=call.call_id).latest("pk")
+    CallEvent.objects.filter(pk=event.pk).update(processed_at=None)
+    outcome: list[bool] = []
+
+    def worker() -> None:
+        try:
+            outcome.append(dispatch.process_event(event.pk))
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        CallEvent.objects.select_for_update().get(pk=event.pk)
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join(timeout=1)
+        assert thread.is_alive(), "the worker waits for the lock instead of skipping the event"
+    thread.join(timeout=20)
+    assert outcome == [True]
+    event.refresh_from_db()
+    assert event.processed_at is not None
