@@ -888,7 +888,7 @@ class Bench:
             written += backend.index(documents)
             indexing += time.perf_counter() - started
         assert written == self.args.calls, written
-        phases["upsert (bulk_create; with the vector trigger on PostgreSQL)"] = indexing - sum(
+        phases["upsert (INSERT ... unnest with the vector trigger on PostgreSQL)"] = indexing - sum(
             phases.values()
         )
         return {
