@@ -63,6 +63,7 @@ def reconcile_index() -> Drift:
         backend.index(document_from_event(e) for e in repair)
     if drift.total:
         logger.warning("Search index repaired: %s", drift)
+    backend.maintain()
     return drift
 
 

@@ -59,3 +59,67 @@ class SearchWord(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+# --- PostgreSQL only: the match tiers (migration 0007) ----------------------------------
+#
+# Searching reads the facet data of every matching call and ranks the calls that are
+# not closed. ``SearchEntry`` holds the texts; the vectors and what matching, facets
+# and ranking need live in two narrow tables kept in step with it by triggers:
+# ``HotEntry`` (calls closing after the horizon, vector stored inline so that ranking
+# them never reads TOAST) and ``SettledEntry`` (calls closed before it, vector out of
+# line, a narrow row). ``FacetKey`` names each (type, issuer, sectors) combination
+# and counts its settled calls, so that browsing without words only groups the hot
+# tier. The models exist on every database so that test flushes empty the tables;
+# only PostgreSQL fills them.
+
+
+class SearchHorizon(models.Model):
+    """Calls that closed before ``settled_before`` are in ``SettledEntry``."""
+
+    settled_before = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"settled before {self.settled_before:%Y-%m-%d %H:%M}"
+
+
+class FacetKey(models.Model):
+    call_type = models.CharField(max_length=32)
+    issuer_slug = models.CharField(max_length=100)
+    sectors = models.CharField(max_length=255)
+    settled = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call_type", "issuer_slug", "sectors"], name="search_facetkey_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call_type} {self.issuer_slug} [{self.sectors.strip()}]"
+
+
+class TierEntry(models.Model):
+    entry_id = models.BigIntegerField(primary_key=True)
+    call_id = models.CharField(max_length=32)
+    facet_key = models.BigIntegerField()
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    closed_early = models.BooleanField()
+    published_at = models.DateTimeField(null=True)
+    search_vector = SearchVectorField(null=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.call_id
+
+
+class HotEntry(TierEntry):
+    """A call closing after the horizon; its vector is kept inline for ranking."""
+
+
+class SettledEntry(TierEntry):
+    """A call closed before the horizon; a narrow row, its vector out of line."""

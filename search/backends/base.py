@@ -118,6 +118,9 @@ class SearchBackend(ABC):
     def rebuild(self, documents: Iterable[CallDocument]) -> int:
         """Replace the whole index with ``documents`` with no moment without results."""
 
+    def maintain(self) -> None:  # noqa: B027 (optional hook)
+        """Periodic upkeep, run with the reconciliation (nothing by default)."""
+
     def autocomplete(self, prefix: str, limit: int = 8) -> list[str]:
         """Titles starting with (a word starting with) ``prefix``."""
         return []

@@ -16,12 +16,12 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
-    SearchRank,
 )
 from django.db import connection, transaction
 from django.db.models import (
@@ -133,10 +133,10 @@ class DatabaseBackend(SearchBackend):
     def _refresh_vectors(self, call_ids: list[str]) -> None:
         """Bring the full-text index of these rows up to date with their text.
 
-        On PostgreSQL there is nothing to do: the ``search_entry_vector`` trigger
-        (migration 0005) builds ``search_vector`` in the upsert itself, the same
-        weighted vector ``SearchVector`` used to build (title A, summary and keywords
-        B, body, issuer and location C), so each row is written only once.
+        On PostgreSQL there is nothing to do: the ``search_tiers_*`` triggers
+        (migration 0008) build the weighted vector (title A, summary and keywords B,
+        body, issuer and location C) in the upsert's own statement and write it to
+        the call's match tier.
         """
         if not call_ids or self.is_postgres:
             return
@@ -245,7 +245,12 @@ class DatabaseBackend(SearchBackend):
         written = 0
         for start in range(0, len(documents), 1000):
             written += self.index(documents[start : start + 1000])
+        self.maintain()
         return written
+
+    def maintain(self) -> None:
+        """Move the calls closed an hour ago or more to the settled tier (PostgreSQL)."""
+        settle()
 
     # --- reading ------------------------------------------------------------------
 
@@ -278,16 +283,7 @@ class DatabaseBackend(SearchBackend):
                 rank=sqlite_fts.rank(expression)
             )
             return entries, None
-        ts_query = None
-        for word in words:
-            # A word the index does not know may be a typo of one it does.
-            for term_text in (word, *typo_candidates(word)):
-                term = SearchQuery(term_text, config=CONFIG, search_type="plain")
-                ts_query = term if ts_query is None else ts_query | term
-        entries = entries.annotate(
-            rank=SearchRank(F("search_vector"), ts_query, weights=[0.1, 0.3, 0.6, 1.0])
-        ).filter(search_vector=ts_query)
-        return entries, ts_query
+        raise NotImplementedError("PostgreSQL searches the match tiers: _search_postgres")
 
     def _order(self, entries: QuerySet, request: SearchRequest, now: datetime) -> QuerySet:
         entries = entries.annotate(
@@ -409,130 +405,214 @@ class DatabaseBackend(SearchBackend):
         if request.closes_after:
             match_sql.append("closes_at > %s")
             match_params.append(request.closes_after)
-        where = " AND ".join(match_sql)
-
-        filters_sql, filters_params = _pg_filters(request, now)
+        match = Fragment(" AND ".join(match_sql), match_params)
+        tiers = Tiers(now=now, horizon=_horizon())
         with _gin_match(bool(terms)):
             if self.with_facets:
-                groups = self._pg_groups(where, match_params, now)
+                groups = self._pg_groups(match, tiers, browsing=not match_params)
                 facets, count, live = _facets_from_groups(groups, request)
             else:
                 facets = {}
-                count, live = self._pg_counts(
-                    f"{where} AND {filters_sql}", match_params + filters_params, now
-                )
+                count, live = self._pg_counts(match & _pg_filters(request, now, tiers=True), tiers)
             hits = self._pg_page(
                 request,
-                now,
+                tiers,
                 words,
-                (tsquery_sql, tsquery_params) if terms else None,
-                f"{where} AND {filters_sql}",
-                match_params + filters_params,
+                Fragment(tsquery_sql, tsquery_params) if terms else None,
+                match,
                 live,
             )
         return SearchResults(
             count=count, hits=hits, facets=facets, page=request.page, page_size=request.page_size
         )
 
-    def _pg_counts(self, where: str, params: list, now: datetime) -> tuple[int, int]:
+    def _pg_counts(self, where: Fragment, tiers: Tiers) -> tuple[int, int]:
         """The total and the number of calls not closed, without facets."""
         live = "count(*) FILTER (WHERE NOT (closes_at <= %s OR closed_early))"
-        sql = f"SELECT count(*), {live} FROM search_searchentry WHERE {where}"  # noqa: S608
+        parts = [
+            Fragment(f"SELECT count(*) AS n, {live} AS live FROM {table} WHERE ", [tiers.now])  # noqa: S608
+            + where
+            for table in TIER_TABLES
+        ]
+        union = Fragment.join(" UNION ALL ", parts)
+        sql = Fragment("SELECT COALESCE(sum(n), 0), COALESCE(sum(live), 0) FROM (") + union
         with connection.cursor() as cursor:
-            cursor.execute(sql, [now, *params])
-            return cursor.fetchone()
+            cursor.execute(*(sql + Fragment(") AS t")))
+            total, live_count = cursor.fetchone()
+            return int(total), int(live_count)
 
-    def _pg_groups(self, where: str, params: list, now: datetime) -> list[tuple]:
-        """Matching calls counted by type, issuer, sectors and state (``STATES``)."""
-        week, month = now + timedelta(days=7), now + timedelta(days=31)
-        sql = f"""
-            SELECT call_type, issuer_slug, sectors,
-                   CASE WHEN closed_early THEN 0
-                        WHEN closes_at <= %s THEN CASE WHEN opens_at > %s THEN 9 ELSE 0 END
-                        ELSE CASE WHEN opens_at > %s THEN 20 ELSE 10 END
-                             + CASE WHEN closes_at <= %s THEN 1
-                                    WHEN closes_at <= %s THEN 2 ELSE 3 END
-                   END,
-                   count(*)
-            FROM search_searchentry
-            WHERE {where}
-            GROUP BY 1, 2, 3, 4"""  # noqa: S608 (fixed SQL fragments, values bound)
+    def _pg_groups(self, match: Fragment, tiers: Tiers, browsing: bool) -> list[tuple]:
+        """Matching calls counted by type, issuer, sectors and state (``STATES``).
+
+        The hot tier is grouped with each call's state at ``now``. Settled calls are
+        all closed whenever ``now`` is past the horizon: they are grouped by facet key
+        alone, and when nothing narrows the match (browsing) their counts are read
+        from ``search_facetkey`` instead of from 80 % of the index.
+        """
+        state = Fragment(STATE_SQL, tiers.state_params())
+        parts = [
+            Fragment("SELECT facet_key, ")
+            + state
+            + Fragment(", count(*) FROM search_hotentry WHERE ")
+            + match
+            + Fragment(" GROUP BY 1, 2")
+        ]
+        if tiers.settled_closed and browsing:
+            parts.append(Fragment("SELECT id, 0, settled FROM search_facetkey WHERE settled > 0"))
+        else:
+            settled_state = Fragment("0") if tiers.settled_closed else state
+            parts.append(
+                Fragment("SELECT facet_key, ")
+                + settled_state
+                + Fragment(", count(*) FROM search_settledentry WHERE ")
+                + match
+                + Fragment(" GROUP BY 1, 2")
+            )
+        sql = (
+            Fragment("WITH g(facet_key, state, n) AS (")
+            + Fragment.join(" UNION ALL ", parts)
+            + Fragment(
+                ") SELECT f.call_type, f.issuer_slug, f.sectors, g.state, g.n"
+                " FROM g JOIN search_facetkey f ON f.id = g.facet_key"
+            )
+        )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [now, now, now, week, month, *params])
+            cursor.execute(*sql)
             return cursor.fetchall()
 
     def _pg_page(
         self,
         request: SearchRequest,
-        now: datetime,
+        tiers: Tiers,
         words: list[str],
-        tsquery: tuple[str, list] | None,
-        where: str,
-        params: list,
+        tsquery: Fragment | None,
+        match: Fragment,
         live: int,
     ) -> list[SearchHit]:
         """The requested page, in ``_order``'s order, with scores and headlines."""
+        now = tiers.now
         start = (request.page - 1) * request.page_size
-        closed = "(closes_at <= %s OR closed_early)"
+        if tsquery is None:
+            candidates = Fragment("SELECT id, closes_at, call_id, published_at, closed_early ")
+            candidates += Fragment("FROM search_searchentry WHERE ") + match
+            candidates += Fragment(" AND ") + _pg_filters(request, now)
+            return self._pg_page_rows(request, start, words, None, candidates, live, now)
+        where = match & _pg_filters(request, now, tiers=True)
+        closed = Fragment(CLOSED_SQL, [now])
+
+        def tier(table: str, condition: Fragment | None = None) -> Fragment:
+            columns = "entry_id AS id, closes_at, call_id, published_at, closed_early"
+            sql = Fragment(f"SELECT {columns}, search_vector FROM {table} WHERE ")  # noqa: S608
+            return sql + (where if condition is None else where & condition)
+
+        hot_side = tiers.settled_closed and request.sort in ("relevance", "closing")
+        if hot_side and live >= start + request.page_size:
+            # The page is made of calls not closed: they are all in the hot tier,
+            # whose vectors are inline, and only they are ranked.
+            candidates = tier("search_hotentry", ~closed)
+        elif hot_side and start >= live:
+            # The page is made of closed calls: the settled tier and the calls of the
+            # hot tier that have closed since the horizon.
+            candidates = Fragment.join(
+                " UNION ALL ",
+                [tier("search_hotentry", closed), tier("search_settledentry")],
+            )
+        else:
+            candidates = Fragment.join(
+                " UNION ALL ", [tier("search_hotentry"), tier("search_settledentry")]
+            )
+        return self._pg_page_rows(request, start, words, tsquery, candidates, live, now)
+
+    def _pg_page_rows(
+        self,
+        request: SearchRequest,
+        start: int,
+        words: list[str],
+        tsquery: Fragment | None,
+        candidates: Fragment,
+        live: int,
+        now: datetime,
+    ) -> list[SearchHit]:
         by_relevance = request.sort == "relevance" and tsquery is not None
-        rank_sql = f"ts_rank({RANK_WEIGHTS}, search_vector, {tsquery[0]})" if tsquery else "0.0"
-        rank_params = list(tsquery[1]) if tsquery else []
-        params = list(params)
         if request.sort in ("relevance", "closing"):
             keys = ["is_closed", "rank DESC"] if by_relevance else ["is_closed"]
             keys += ["closes_at", "call_id"]
             # Closed calls come last: when the calls that are not closed fill the
-            # page, or are all before it, only one side needs ranking and sorting.
-            # With words, "+ interval '0'" keeps the planner off the closes_at index:
-            # it would otherwise fetch every call not closed and test each one's
-            # vector, read back from TOAST, instead of using the GIN match.
-            side = "(closes_at + interval '0' <= %s OR closed_early)" if tsquery else closed
-            one_side = live >= start + request.page_size or start >= live
+            # page, or are all before it, only one side needs ranking and sorting,
+            # and is_closed, the same on every row, is left out of the sort. Without
+            # words the page is then the first rows of the closes_at index.
+            closed = Fragment(CLOSED_SQL, [now])
             if live >= start + request.page_size:
-                where, params = f"{where} AND NOT {side}", [*params, now]
-            elif start >= live:
-                where, params, start = f"{where} AND {side}", [*params, now], start - live
-            if one_side:
-                # One side only: is_closed is the same on every row, so it is left out
-                # of the sort. Without words the page is then the first rows of the
-                # closes_at index (browsing, "closing") instead of a sort of every
-                # call that passes the filters; the order is unchanged.
+                candidates = Fragment("SELECT * FROM (") + candidates + Fragment(") AS c1")
+                candidates += Fragment(" WHERE NOT ") + closed
                 keys.remove("is_closed")
+            elif start >= live:
+                candidates = Fragment("SELECT * FROM (") + candidates + Fragment(") AS c1")
+                candidates += Fragment(" WHERE ") + closed
+                keys.remove("is_closed")
+                start -= live
         elif request.sort == "newest":
             keys = ["published_at DESC NULLS LAST", "call_id"]
         else:  # recently_closed
             keys = ["closes_at DESC", "call_id"]
-        inner_params = [*(rank_params if by_relevance else []), now, *params]
-        inner_params += [request.page_size, start]
-        if tsquery:
-            text = "e.summary || ' … ' || e.body"
-            headline = f"ts_headline('{CONFIG}'::regconfig, {text}, {tsquery[0]}, %s)"
-            outer_params = [*tsquery[1], HEADLINE_OPTIONS]
-        else:
-            headline, outer_params = "NULL", []
-        if by_relevance:
-            score = "page.rank"
-        else:
-            score = rank_sql.replace("search_vector", "e.search_vector")
-            outer_params = rank_params + outer_params
-        sql = f"""
-            WITH page AS (
-                SELECT id, {rank_sql if by_relevance else "0.0"} AS rank, {closed} AS is_closed,
-                       closes_at, call_id, published_at
-                FROM search_searchentry
-                WHERE {where}
-                ORDER BY {", ".join(keys)}
-                LIMIT %s OFFSET %s
+        rank = (
+            Fragment(f"ts_rank({RANK_WEIGHTS}, c.search_vector, ") + tsquery + Fragment(")")
+            if by_relevance
+            else Fragment("0.0")
+        )
+        page = (
+            Fragment("WITH page AS (SELECT c.id, ")
+            + rank
+            + Fragment(" AS rank, ")
+            + Fragment(CLOSED_SQL, [now])
+            + Fragment(" AS is_closed, c.closes_at, c.call_id, c.published_at FROM (")
+            + candidates
+            + Fragment(
+                f") AS c ORDER BY {', '.join(keys)} LIMIT %s OFFSET %s)",
+                [request.page_size, start],
             )
-            SELECT e.call_id, e.title, e.url, e.call_type, e.issuer, e.issuer_slug, e.sectors,
-                   e.opens_at, e.closes_at, e.closed_early, e.summary, {score}, {headline}
-            FROM page JOIN search_searchentry e ON e.id = page.id
-            ORDER BY {", ".join(f"page.{key}" for key in keys)}"""  # noqa: S608 (as above)
+        )
+        if tsquery is not None:
+            text = "e.summary || ' … ' || e.body"
+            headline = (
+                Fragment(f"ts_headline('{CONFIG}'::regconfig, {text}, ")
+                + tsquery
+                + Fragment(", %s)", [HEADLINE_OPTIONS])
+            )
+        else:
+            headline = Fragment("NULL")
+        if by_relevance:
+            score, joins = Fragment("page.rank"), ""
+        elif tsquery is not None:
+            vector = "COALESCE(h.search_vector, s.search_vector)"
+            score = Fragment(f"ts_rank({RANK_WEIGHTS}, {vector}, ") + tsquery + Fragment(")")
+            joins = (
+                " LEFT JOIN search_hotentry h ON h.entry_id = page.id"
+                " LEFT JOIN search_settledentry s ON s.entry_id = page.id"
+            )
+        else:
+            score, joins = Fragment("0.0"), ""
+        sql = (
+            page
+            + Fragment(
+                " SELECT e.call_id, e.title, e.url, e.call_type, e.issuer, e.issuer_slug,"
+                " e.sectors, e.opens_at, e.closes_at, e.closed_early, e.summary, "
+            )
+            + score
+            + Fragment(", ")
+            + headline
+            + Fragment(
+                f" FROM page JOIN search_searchentry e ON e.id = page.id{joins}"
+                f" ORDER BY {', '.join(f'page.{key}' for key in keys)}"
+            )
+        )
         with connection.cursor() as cursor:
-            cursor.execute(sql, inner_params + outer_params)
+            cursor.execute(*sql)
             rows = cursor.fetchall()
-        hits = []
-        for (
+        return [self._pg_hit(row, now, words) for row in rows]
+
+    def _pg_hit(self, row: tuple, now: datetime, words: list[str]) -> SearchHit:
+        (
             call_id,
             title,
             url,
@@ -546,40 +626,24 @@ class DatabaseBackend(SearchBackend):
             summary,
             score_value,
             headline_value,
-        ) in rows:
-            if headline_value is not None:
-                highlight = (
-                    escape(headline_value)
-                    .replace(MARK_START, "<mark>")
-                    .replace(MARK_STOP, "</mark>")
-                )
-            else:
-                highlight = mark_words(summary, words)
-            hits.append(
-                SearchHit(
-                    call_id=call_id,
-                    title=title,
-                    url=url,
-                    call_type=call_type,
-                    issuer=issuer,
-                    issuer_slug=issuer_slug,
-                    sectors=sectors.split(),
-                    opens_at=opens_at,
-                    closes_at=closes_at,
-                    status=status_at(opens_at, closes_at, closed_early, now),
-                    summary=summary,
-                    highlight=highlight,
-                    score=float(score_value or 0.0),
-                )
-            )
-        return hits
+        ) = row
+        return SearchHit(
+            call_id=call_id,
+            title=title,
+            url=url,
+            call_type=call_type,
+            issuer=issuer,
+            issuer_slug=issuer_slug,
+            sectors=sectors.split(),
+            opens_at=opens_at,
+            closes_at=closes_at,
+            status=status_at(opens_at, closes_at, closed_early, now),
+            summary=summary,
+            highlight=highlight_html(headline_value, summary, words),
+            score=float(score_value or 0.0),
+        )
 
     def _hit(self, entry: SearchEntry, now: datetime, words: list[str]) -> SearchHit:
-        headline = getattr(entry, "headline", None)
-        if headline is not None:
-            highlight = escape(headline).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
-        else:
-            highlight = mark_words(entry.summary, words)
         return SearchHit(
             call_id=entry.call_id,
             title=entry.title,
@@ -592,7 +656,7 @@ class DatabaseBackend(SearchBackend):
             closes_at=entry.closes_at,
             status=status_at(entry.opens_at, entry.closes_at, entry.closed_early, now),
             summary=entry.summary,
-            highlight=highlight,
+            highlight=highlight_html(getattr(entry, "headline", None), entry.summary, words),
             score=float(getattr(entry, "rank", 0.0) or 0.0),
         )
 
@@ -653,6 +717,83 @@ STATES: dict[int, tuple[tuple[str, ...], str]] = {
 LIVE_STATES = frozenset({11, 12, 13, 21, 22, 23})
 
 
+class Fragment:
+    """A piece of SQL and its parameters, so that pieces compose in order."""
+
+    __slots__ = ("params", "sql")
+
+    def __init__(self, sql: str, params: Sequence = ()) -> None:
+        self.sql, self.params = sql, list(params)
+
+    def __add__(self, other: Fragment) -> Fragment:
+        return Fragment(self.sql + other.sql, self.params + other.params)
+
+    def __and__(self, other: Fragment) -> Fragment:
+        return Fragment(f"{self.sql} AND {other.sql}", self.params + other.params)
+
+    def __invert__(self) -> Fragment:
+        return Fragment(f"NOT {self.sql}", self.params)
+
+    def __iter__(self) -> Iterator:
+        """``cursor.execute(*fragment)``."""
+        return iter((self.sql, self.params))
+
+    @staticmethod
+    def join(separator: str, fragments: Sequence[Fragment]) -> Fragment:
+        return Fragment(
+            separator.join(f.sql for f in fragments), [p for f in fragments for p in f.params]
+        )
+
+
+@dataclass(frozen=True)
+class Tiers:
+    """Where the matches are (migration 0008), seen from the search's ``now``."""
+
+    now: datetime
+    horizon: datetime | None  # None: no horizon yet, every call is in the hot tier
+
+    @property
+    def settled_closed(self) -> bool:
+        """Every settled call is closed at ``now`` (not so for a search in the past)."""
+        return self.horizon is None or self.now >= self.horizon
+
+    def state_params(self) -> list[datetime]:
+        now = self.now
+        return [now, now, now, now + timedelta(days=7), now + timedelta(days=31)]
+
+
+def _horizon() -> datetime | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT settled_before FROM search_searchhorizon WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def settle(upto: datetime | None = None) -> int:
+    """Move calls closed before ``upto`` (an hour ago) to the settled tier; how many moved.
+
+    PostgreSQL only. The hot tier stays the size of the calls still open, so ranking
+    and browsing stay fast as the years of closed calls pile up.
+    """
+    if connection.vendor != "postgresql":
+        return 0
+    upto = upto or timezone.now() - timedelta(hours=1)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT search_settle(%s)", [upto])
+        return cursor.fetchone()[0]
+
+
+# The tier tables of migration 0008, hot first.
+TIER_TABLES = ("search_hotentry", "search_settledentry")
+CLOSED_SQL = "(closes_at <= %s OR closed_early)"
+# A call's state at the search's now (``Tiers.state_params``): see ``STATES``.
+STATE_SQL = """CASE WHEN closed_early THEN 0
+     WHEN closes_at <= %s THEN CASE WHEN opens_at > %s THEN 9 ELSE 0 END
+     ELSE CASE WHEN opens_at > %s THEN 20 ELSE 10 END
+          + CASE WHEN closes_at <= %s THEN 1 WHEN closes_at <= %s THEN 2 ELSE 3 END
+END"""
+
+
 @contextmanager
 def _gin_match(active: bool) -> Iterator[None]:
     """Within the block, match words through the GIN index, never a sequential scan.
@@ -686,18 +827,25 @@ def _tsquery_sql(terms: Sequence[str]) -> tuple[str, list[str]]:
     return f"({sql})", list(terms)
 
 
-def _pg_filters(request: SearchRequest, now: datetime) -> tuple[str, list]:
-    """``_filters`` as SQL, without the date range (already part of the match)."""
-    sql, params = ["TRUE"], []
+def _pg_filters(request: SearchRequest, now: datetime, tiers: bool = False) -> Fragment:
+    """``_filters`` as SQL, without the date range (already part of the match).
+
+    On a tier table, type, sectors and issuer are asked of the call's facet key.
+    """
+    keys = Fragment("TRUE")
     if request.call_types:
-        sql.append("call_type = ANY(%s)")
-        params.append(list(request.call_types))
+        keys &= Fragment("call_type = ANY(%s)", [list(request.call_types)])
     if request.sectors:
-        sql.append("(" + " OR ".join("strpos(sectors, %s) > 0" for _ in request.sectors) + ")")
-        params += [f" {code} " for code in request.sectors]
+        keys &= Fragment(
+            "(" + " OR ".join("strpos(sectors, %s) > 0" for _ in request.sectors) + ")",
+            [f" {code} " for code in request.sectors],
+        )
     if request.issuers:
-        sql.append("issuer_slug = ANY(%s)")
-        params.append(list(request.issuers))
+        keys &= Fragment("issuer_slug = ANY(%s)", [list(request.issuers)])
+    if tiers and keys.params:
+        keys = Fragment("facet_key IN (SELECT id FROM search_facetkey WHERE ") + keys
+        keys += Fragment(")")
+    sql, params = [keys.sql], list(keys.params)
     status_sql = {
         "upcoming": ("(opens_at > %s AND NOT closed_early)", 1),
         "open": ("(opens_at <= %s AND closes_at > %s AND NOT closed_early)", 2),
@@ -723,7 +871,7 @@ def _pg_filters(request: SearchRequest, now: datetime) -> tuple[str, list]:
         else:
             sql.append("closes_at > %s")
             params.append(month)
-    return " AND ".join(sql), params
+    return Fragment(" AND ".join(sql), params)
 
 
 def _facets_from_groups(
@@ -788,6 +936,13 @@ def _facets_from_groups(
         for facet, values in order.items()
     }
     return facets, total, live
+
+
+def highlight_html(headline: str | None, summary: str, words: list[str]) -> str:
+    """A hit's snippet as safe HTML: PostgreSQL's headline, else the summary marked."""
+    if headline is None:
+        return mark_words(summary, words)
+    return escape(headline).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
 
 
 def mark_words(text: str, words: list[str]) -> str:

@@ -1,0 +1,206 @@
+"""PostgreSQL's match tiers (migration 0008): every call in exactly one tier, same answers.
+
+Calls closed before the horizon live in the settled tier, the others in the hot tier;
+``settle()`` moves calls across as time passes. Whatever the tier, a search must
+give the same hits, scores, highlights and facets, including a search made "in the
+past" (``now`` before the horizon), when settled calls were still open.
+"""
+
+from dataclasses import asdict, replace
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from search.backends.base import CallDocument, SearchRequest
+from search.backends.database import DatabaseBackend, settle
+from search.models import FacetKey, HotEntry, SearchEntry, SettledEntry
+
+pytestmark = pytest.mark.django_db
+
+TOPICS = [
+    ("Capteurs pour la qualité de l'air", "Mesurer la pollution près des écoles."),
+    ("Énergie solaire sur les toits", "Panneaux photovoltaïques pour les bâtiments publics."),
+    ("Drones d'inspection du port", "Inspecter les digues et les quais par drone."),
+    ("Logistique hospitalière", "Suivre les équipements de l'hôpital et des patients."),
+]
+
+
+def document(n: int, closes_in_days: float, **changes) -> CallDocument:
+    now = timezone.now()
+    title, summary = TOPICS[n % len(TOPICS)]
+    doc = CallDocument(
+        call_id=f"AMP-2026-{n:04d}",
+        version=1,
+        title=f"{title} n° {n}",
+        summary=summary,
+        body="Contexte du territoire. " + summary * (1 + n % 3),
+        keywords=["innovation"],
+        call_type=("solutions", "ami", "challenge")[n % 3],
+        issuer=("Métropole", "CCI")[n % 2],
+        issuer_slug=("metropole", "cci")[n % 2],
+        sectors=[("sante", "energie_environnement", "maritime_logistique")[n % 3]],
+        location="Marseille",
+        url=f"/appels/{n}/",
+        opens_at=now + timedelta(days=closes_in_days - 60),
+        closes_at=now + timedelta(days=closes_in_days),
+        closed_early=False,
+        published_at=now + timedelta(days=closes_in_days - 61),
+    )
+    return replace(doc, **changes)
+
+
+def corpus() -> list[CallDocument]:
+    """Calls closed long ago, recently, closing soon and later, one closed early."""
+    days = [-400, -200, -30, -2, -0.01, 0.5, 3, 10, 25, 45, 90, 200]
+    docs = [document(n, d) for n, d in enumerate(days)]
+    docs.append(document(len(days), 40, closed_early=True))
+    return docs
+
+
+REQUESTS = [
+    SearchRequest(),
+    SearchRequest(statuses=("open",)),
+    SearchRequest(statuses=("closed",), sort="closing"),
+    SearchRequest(query="capteurs pollution"),
+    SearchRequest(query="énergie", page=2, page_size=1),
+    SearchRequest(query="innovation", page_size=5),
+    SearchRequest(query="innovation", page=3, page_size=5),
+    SearchRequest(query="hôpital", sort="newest"),
+    SearchRequest(query="drones", sort="recently_closed", call_types=("challenge",)),
+    SearchRequest(query="innovation", sectors=("sante",), issuers=("cci",)),
+    SearchRequest(query="innovation", deadline="month"),
+]
+
+
+def answers(requests, now=None) -> list[dict]:
+    backend = DatabaseBackend()
+    out = []
+    for request in requests:
+        results = backend.search(replace(request, now=now or request.now))
+        out.append(
+            {
+                "count": results.count,
+                "facets": results.facets,
+                "hits": [
+                    (h.call_id, round(h.score, 6), h.highlight, h.status) for h in results.hits
+                ],
+            }
+        )
+    return out
+
+
+def tier_of(call_id: str) -> str:
+    entry = SearchEntry.objects.get(call_id=call_id)
+    hot = HotEntry.objects.filter(entry_id=entry.pk).exists()
+    settled = SettledEntry.objects.filter(entry_id=entry.pk).exists()
+    assert hot != settled, f"{call_id} must be in exactly one tier"
+    return "hot" if hot else "settled"
+
+
+def settled_counts_are_exact() -> None:
+    expected: dict[int, int] = {}
+    for key in SettledEntry.objects.values_list("facet_key", flat=True):
+        expected[key] = expected.get(key, 0) + 1
+    actual = {k.pk: k.settled for k in FacetKey.objects.all() if k.settled}
+    assert actual == expected
+
+
+@pytest.fixture(autouse=True)
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("the match tiers are PostgreSQL's")
+
+
+def test_each_call_lands_in_the_tier_its_dates_say():
+    DatabaseBackend().index(corpus())
+    # The horizon is an hour before the first write: calls closed before it are settled.
+    assert tier_of("AMP-2026-0000") == "settled"  # closed 400 days ago
+    assert tier_of("AMP-2026-0003") == "settled"  # closed 2 days ago
+    assert tier_of("AMP-2026-0004") == "hot"  # closed 15 minutes ago, after the horizon
+    assert tier_of("AMP-2026-0006") == "hot"  # open
+    assert tier_of("AMP-2026-0012") == "hot"  # closed early, but its dates are ahead
+    assert SearchEntry.objects.filter(search_vector__isnull=False).count() == 0
+    settled_counts_are_exact()
+
+
+def test_settling_moves_calls_and_changes_no_answer():
+    DatabaseBackend().index(corpus())
+    before = answers(REQUESTS)
+    moved = settle(timezone.now())
+    assert moved == 1  # the call closed 15 minutes ago
+    assert tier_of("AMP-2026-0004") == "settled"
+    settled_counts_are_exact()
+    assert answers(REQUESTS) == before
+    assert settle(timezone.now() - timedelta(days=1)) == 0  # the horizon never goes back
+
+
+def test_a_search_in_the_past_sees_settled_calls_as_they_were():
+    """Before the horizon, settled calls may have been open: they must count as such."""
+    DatabaseBackend().index(corpus())
+    past = timezone.now() - timedelta(days=35)  # call 0002 (closed 30 days ago) was open
+    in_the_past = [replace(r, now=past) for r in REQUESTS]
+    before = answers(in_the_past)
+    settle(timezone.now())
+    assert answers(in_the_past) == before
+    open_then = DatabaseBackend().search(SearchRequest(statuses=("open",), now=past))
+    assert "AMP-2026-0002" in [hit.call_id for hit in open_then.hits]
+    assert open_then.facets["status"]["open"] == open_then.count
+
+
+def test_updates_and_removals_keep_tiers_and_counts_exact():
+    backend = DatabaseBackend()
+    docs = corpus()
+    backend.index(docs)
+    settle(timezone.now())
+    # A settled call reopened (its deadline moved ahead) goes back to the hot tier.
+    reopened = replace(
+        docs[0], version=2, closes_at=timezone.now() + timedelta(days=15), title="Rouvert"
+    )
+    backend.index([reopened])
+    assert tier_of(reopened.call_id) == "hot"
+    # An open call whose facets change keeps exactly one row, with its new key.
+    moved = replace(docs[6], version=2, call_type="challenge", sectors=["sante", "numerique"])
+    backend.index([moved])
+    assert tier_of(moved.call_id) == "hot"
+    # A settled call removed takes its count with it.
+    backend.remove([docs[1].call_id])
+    assert not SettledEntry.objects.filter(call_id=docs[1].call_id).exists()
+    settled_counts_are_exact()
+    results = backend.search(SearchRequest(query="rouvert"))
+    assert [hit.call_id for hit in results.hits] == [reopened.call_id]
+    assert results.hits[0].status == "open"
+    browse = backend.search(SearchRequest())
+    assert browse.count == len(docs) - 1
+    assert browse.facets["type"]["challenge"] == sum(
+        1 for d in [*docs[:1], *docs[2:6], moved, *docs[7:]] if d.call_type == "challenge"
+    )
+
+
+def test_an_update_that_changes_no_indexed_column_leaves_the_tiers_alone():
+    """``rebuild()`` resets every version: that must not rewrite 100 000 vectors."""
+    DatabaseBackend().index(corpus())
+    hot_before = {e.entry_id: e.search_vector for e in HotEntry.objects.all()}
+    SearchEntry.objects.update(version=0)
+    assert {e.entry_id: e.search_vector for e in HotEntry.objects.all()} == hot_before
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT xmin::text FROM search_hotentry ORDER BY entry_id")
+        xmins = cursor.fetchall()
+    SearchEntry.objects.update(version=1)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT xmin::text FROM search_hotentry ORDER BY entry_id")
+        assert cursor.fetchall() == xmins
+
+
+def test_rebuild_settles_and_keeps_answers():
+    backend = DatabaseBackend()
+    docs = corpus()
+    backend.index(docs)
+    before = answers(REQUESTS)
+    backend.rebuild([replace(d, version=3) for d in docs])
+    assert answers(REQUESTS) == before
+    assert {asdict(d)["call_id"] for d in docs} == set(
+        SearchEntry.objects.values_list("call_id", flat=True)
+    )
+    settled_counts_are_exact()
