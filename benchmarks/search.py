@@ -1115,7 +1115,9 @@ class Bench:
             cursor.execute(
                 "SELECT (SELECT count(*) FROM search_searchentry), "
                 "(SELECT count(*) FROM wagtailsearch_indexentry), "
-                "pg_size_pretty(pg_total_relation_size('search_searchentry')), "
+                "pg_size_pretty(pg_total_relation_size('search_searchentry')"
+                " + pg_total_relation_size('search_hotentry')"
+                " + pg_total_relation_size('search_settledentry')), "
                 "pg_size_pretty(pg_total_relation_size('wagtailsearch_indexentry')), "
                 "(SELECT count(*) FROM search_searchword)"
             )
@@ -1126,7 +1128,8 @@ class Bench:
             "search_searchword": {"rows": words},
         }
         self.log(
-            f"VACUUM ANALYZE done; search_searchentry {entries} rows ({size}), "
+            f"VACUUM ANALYZE done; search_searchentry {entries} rows ({size} with the "
+            "hot and settled tiers), "
             f"wagtailsearch_indexentry {wagtail_entries} rows ({wagtail_size}), "
             f"{words} known words"
         )
@@ -1341,7 +1344,7 @@ def print_report(report: dict) -> None:
     )
     tables = report["tables"]
     print(
-        f"search_searchentry {tables['search_searchentry']['size']}, "
+        f"search_searchentry + tiers {tables['search_searchentry']['size']}, "
         f"wagtailsearch_indexentry {tables['wagtailsearch_indexentry']['size']}, "
         f"{tables['search_searchword']['rows']} known words"
     )

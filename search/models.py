@@ -1,11 +1,13 @@
 """The embedded search index: one row per searchable call, denormalised for speed.
 
 Rows are written by the indexer from CallEvent snapshots, never by the CMS directly.
-On PostgreSQL ``search_vector`` holds the weighted French full-text vector (title >
-summary and keywords > body, unaccented) behind a GIN index, and ``folded_text``
-carries a trigram index for typo tolerance; both indexes, the ``unaccent`` and
-``pg_trgm`` extensions and the ``french_unaccent`` configuration are created by a
-PostgreSQL-only migration, so SQLite keeps a plain table.
+On PostgreSQL, triggers write each row's weighted French full-text vector (title >
+summary and keywords > body, unaccented) into one of two match tiers behind GIN
+indexes (``HotEntry``, ``SettledEntry``, below; ``SearchEntry.search_vector`` stays
+empty there), and ``folded_text`` carries a trigram index for typo tolerance; the
+indexes, triggers, the ``unaccent`` and ``pg_trgm`` extensions and the
+``french_unaccent`` configuration are created by PostgreSQL-only migrations, so
+SQLite keeps plain tables (and its own FTS5 index).
 """
 
 from django.contrib.postgres.search import SearchVectorField

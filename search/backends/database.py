@@ -375,17 +375,21 @@ class DatabaseBackend(SearchBackend):
 
     # --- reading, PostgreSQL ------------------------------------------------------------
     #
-    # The same answers as ``_search_orm``, in three statements instead of nine, written
-    # for the cost that grows with the number of matching calls:
-    # - the facets and the total come from one ``GROUP BY`` of the matches on the
-    #   facet columns and a small state code (status and deadline bucket at ``now``);
-    #   Python then applies "every filter but the facet's own" to the few hundred
-    #   groups instead of PostgreSQL evaluating ~30 ``FILTER`` clauses on every row;
+    # The same answers as ``_search_orm``, written for the cost that grows with the
+    # number of matching calls. Matching reads the two tiers of migration 0008
+    # (``search_hotentry``: calls closing after the horizon, vectors inline;
+    # ``search_settledentry``: calls closed before it, narrow rows):
+    # - the facets and the total come from one ``GROUP BY`` of the matches on their
+    #   integer facet key and a small state code (status and deadline bucket at
+    #   ``now``; settled calls are all closed); Python then applies "every filter but
+    #   the facet's own" to the groups. Browsing reads the settled counts that
+    #   ``search_facetkey`` keeps instead of grouping 80 % of the index;
     # - closed calls sort after the others, so when enough calls that are not closed
-    #   match to fill the page (the groups say how many), only those are ranked:
-    #   ``ts_rank`` reads each ranked row's whole vector back from TOAST, and closed
-    #   calls are most of the index;
-    # - the text, headline and score are read for the 20 rows of the page only.
+    #   match to fill the page (the groups say how many), only those are ranked, and
+    #   they are all in the hot tier: they are ranked in the same scan that groups
+    #   them, from vectors that need no TOAST read;
+    # - the text and headline are read for the 20 rows of the page only, and the
+    #   tsquery is computed once and passed to each statement as a constant.
 
     # The benchmark's "no facets" variant turns this off to see what facets cost.
     with_facets = True
@@ -395,36 +399,66 @@ class DatabaseBackend(SearchBackend):
         words = query_words(request.query)
         candidates = typo_candidates_for(words) if words else {}
         terms = [term for word in words for term in (word, *candidates[word])]
-        tsquery_sql, tsquery_params = _tsquery_sql(terms)
-        match_sql, match_params = ["TRUE"], []
-        if terms:
-            match_sql, match_params = [f"search_vector @@ {tsquery_sql}"], list(tsquery_params)
+        tsquery = Fragment("%s::tsquery", [_pg_tsquery(terms)]) if terms else None
+        match = Fragment("TRUE") if tsquery is None else Fragment("search_vector @@ ") + tsquery
         if request.closes_before:
-            match_sql.append("closes_at < %s")
-            match_params.append(request.closes_before)
+            match &= Fragment("closes_at < %s", [request.closes_before])
         if request.closes_after:
-            match_sql.append("closes_at > %s")
-            match_params.append(request.closes_after)
-        match = Fragment(" AND ".join(match_sql), match_params)
-        tiers = Tiers(now=now, horizon=_horizon())
-        with _gin_match(bool(terms)):
-            if self.with_facets:
-                groups = self._pg_groups(match, tiers, browsing=not match_params)
-                facets, count, live = _facets_from_groups(groups, request)
-            else:
-                facets = {}
-                count, live = self._pg_counts(match & _pg_filters(request, now, tiers=True), tiers)
-            hits = self._pg_page(
-                request,
-                tiers,
-                words,
-                Fragment(tsquery_sql, tsquery_params) if terms else None,
-                match,
-                live,
+            match &= Fragment("closes_at > %s", [request.closes_after])
+        tiers = _tiers(now)
+        start = (request.page - 1) * request.page_size
+        # With words, ranked by relevance: the live matches of the hot tier are ranked
+        # in the scan that counts them for the facets, and the best ones come back
+        # with the groups; they are the page whenever the live calls fill it.
+        top = None
+        if tsquery is not None and request.sort == "relevance" and tiers.settled_closed:
+            top = TopLive(
+                rank=Fragment(f"ts_rank({RANK_WEIGHTS}, search_vector, ") + tsquery + Fragment(")"),
+                where=_pg_filters(request, now, tiers=True) & ~Fragment(CLOSED_SQL, [now]),
+                limit=start + request.page_size,
             )
+        with _gin_match(tsquery is not None):
+            if self.with_facets:
+                groups, best = self._pg_groups(match, tiers, browsing=not match.params, top=top)
+                facets, count, live = _facets_from_groups(groups, request, tiers.keys)
+            else:
+                facets, best = {}, []
+                count, live = self._pg_counts(match & _pg_filters(request, now, tiers=True), tiers)
+            if top is not None and live >= top.limit and self.with_facets:
+                hits = self._pg_hits_by_id(best[start:], tsquery, words, now)
+            else:
+                hits = self._pg_page(request, tiers, words, tsquery, match, live)
         return SearchResults(
             count=count, hits=hits, facets=facets, page=request.page, page_size=request.page_size
         )
+
+    def _pg_hits_by_id(
+        self, best: list[tuple[int, float]], tsquery: Fragment, words: list[str], now: datetime
+    ) -> list[SearchHit]:
+        """The page's hits, already ranked: their texts and headlines."""
+        if not best:
+            return []
+        sql = (
+            Fragment(
+                "SELECT e.id, e.call_id, e.title, e.url, e.call_type, e.issuer, e.issuer_slug,"
+                " e.sectors, e.opens_at, e.closes_at, e.closed_early, e.summary, 0.0, "
+                f"ts_headline('{CONFIG}'::regconfig, e.summary || ' … ' || e.body, "
+            )
+            + tsquery
+            + Fragment(
+                ", %s) FROM search_searchentry e WHERE e.id = ANY(%s)",
+                [HEADLINE_OPTIONS, [entry_id for entry_id, _ in best]],
+            )
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(*sql)
+            rows = {row[0]: row[1:] for row in cursor.fetchall()}
+        hits = []
+        for entry_id, rank in best:
+            hit = self._pg_hit(rows[entry_id], now, words)
+            hit.score = float(rank)
+            hits.append(hit)
+        return hits
 
     def _pg_counts(self, where: Fragment, tiers: Tiers) -> tuple[int, int]:
         """The total and the number of calls not closed, without facets."""
@@ -441,8 +475,10 @@ class DatabaseBackend(SearchBackend):
             total, live_count = cursor.fetchone()
             return int(total), int(live_count)
 
-    def _pg_groups(self, match: Fragment, tiers: Tiers, browsing: bool) -> list[tuple]:
-        """Matching calls counted by type, issuer, sectors and state (``STATES``).
+    def _pg_groups(
+        self, match: Fragment, tiers: Tiers, browsing: bool, top: TopLive | None = None
+    ) -> tuple[list[tuple], list[tuple[int, float]]]:
+        """Matching calls counted by facet key and state (``STATES``), and ``top``'s best.
 
         The hot tier is grouped with each call's state at ``now``. Settled calls are
         all closed whenever ``now`` is past the horizon: they are grouped by facet key
@@ -450,35 +486,48 @@ class DatabaseBackend(SearchBackend):
         from ``search_facetkey`` instead of from 80 % of the index.
         """
         state = Fragment(STATE_SQL, tiers.state_params())
-        parts = [
-            Fragment("SELECT facet_key, ")
-            + state
-            + Fragment(", count(*) FROM search_hotentry WHERE ")
-            + match
-            + Fragment(" GROUP BY 1, 2")
-        ]
+        if top is None:
+            hot = Fragment("SELECT facet_key, ") + state
+            hot += Fragment(" AS state, count(*) AS n FROM search_hotentry WHERE ") + match
+            hot += Fragment(" GROUP BY 1, 2")
+            head = Fragment("WITH ")
+        else:
+            # One pass over the hot matches: each is counted, and ranked if it is live
+            # and passes the filters.
+            head = (
+                Fragment("WITH h AS MATERIALIZED (SELECT entry_id, facet_key, ")
+                + state
+                + Fragment(" AS state, closes_at, call_id, CASE WHEN ")
+                + top.where
+                + Fragment(" THEN ")
+                + top.rank
+                + Fragment(" END AS rank FROM search_hotentry WHERE ")
+                + match
+                + Fragment("), best AS (SELECT entry_id, rank, closes_at, call_id FROM h")
+                + Fragment(" WHERE rank IS NOT NULL")
+                + Fragment(" ORDER BY rank DESC, closes_at, call_id LIMIT %s), ", [top.limit])
+            )
+            hot = Fragment("SELECT facet_key, state, count(*) AS n FROM h GROUP BY 1, 2")
         if tiers.settled_closed and browsing:
-            parts.append(Fragment("SELECT id, 0, settled FROM search_facetkey WHERE settled > 0"))
+            settled = Fragment("SELECT id, 0, settled FROM search_facetkey WHERE settled > 0")
         else:
             settled_state = Fragment("0") if tiers.settled_closed else state
-            parts.append(
-                Fragment("SELECT facet_key, ")
-                + settled_state
-                + Fragment(", count(*) FROM search_settledentry WHERE ")
-                + match
-                + Fragment(" GROUP BY 1, 2")
+            settled = Fragment("SELECT facet_key, ") + settled_state
+            settled += Fragment(", count(*) FROM search_settledentry WHERE ") + match
+            settled += Fragment(" GROUP BY 1, 2")
+        sql = head + Fragment("g AS (") + hot + Fragment(" UNION ALL ") + settled
+        sql += Fragment(") SELECT facet_key, state, n, NULL::real FROM g")
+        if top is not None:
+            sql += Fragment(
+                " UNION ALL SELECT entry_id, NULL, row_number() OVER"
+                " (ORDER BY rank DESC, closes_at, call_id), rank FROM best"
             )
-        sql = (
-            Fragment("WITH g(facet_key, state, n) AS (")
-            + Fragment.join(" UNION ALL ", parts)
-            + Fragment(
-                ") SELECT f.call_type, f.issuer_slug, f.sectors, g.state, g.n"
-                " FROM g JOIN search_facetkey f ON f.id = g.facet_key"
-            )
-        )
         with connection.cursor() as cursor:
             cursor.execute(*sql)
-            return cursor.fetchall()
+            rows = cursor.fetchall()
+        groups = [row[:3] for row in rows if row[3] is None and row[1] is not None]
+        best = sorted((row for row in rows if row[1] is None), key=lambda row: row[2])
+        return groups, [(row[0], row[3]) for row in best]
 
     def _pg_page(
         self,
@@ -751,6 +800,7 @@ class Tiers:
 
     now: datetime
     horizon: datetime | None  # None: no horizon yet, every call is in the hot tier
+    keys: dict[int, tuple[str, str, tuple[str, ...]]]
 
     @property
     def settled_closed(self) -> bool:
@@ -762,11 +812,45 @@ class Tiers:
         return [now, now, now, now + timedelta(days=7), now + timedelta(days=31)]
 
 
-def _horizon() -> datetime | None:
+@dataclass(frozen=True)
+class TopLive:
+    """The best live matches of the hot tier, ranked while they are counted."""
+
+    rank: Fragment
+    where: Fragment
+    limit: int
+
+
+# facet_key → (call_type, issuer_slug, sector codes). A key's meaning never changes
+# (its row only has its count updated), so the map is kept for the process and
+# reloaded when keys are added (or the table was emptied and refilled).
+_facet_keys: dict[int, tuple[str, str, tuple[str, ...]]] = {}
+_facet_keys_version: tuple = ()
+
+
+def _tiers(now: datetime) -> Tiers:
+    """The horizon, and the facet keys, checked in the same round trip."""
+    global _facet_keys_version
     with connection.cursor() as cursor:
-        cursor.execute("SELECT settled_before FROM search_searchhorizon WHERE id = 1")
-        row = cursor.fetchone()
-    return row[0] if row else None
+        cursor.execute(
+            "SELECT (SELECT settled_before FROM search_searchhorizon WHERE id = 1),"
+            " (SELECT max(id) FROM search_facetkey), (SELECT count(*) FROM search_facetkey)"
+        )
+        horizon, *version = cursor.fetchone()
+    if tuple(version) != _facet_keys_version:
+        _load_facet_keys()
+        _facet_keys_version = tuple(version)
+    return Tiers(now=now, horizon=horizon, keys=_facet_keys)
+
+
+def _load_facet_keys() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, call_type, issuer_slug, sectors FROM search_facetkey")
+        _facet_keys.clear()
+        _facet_keys.update(
+            (key, (call_type, issuer, tuple(sectors.split())))
+            for key, call_type, issuer, sectors in cursor.fetchall()
+        )
 
 
 def settle(upto: datetime | None = None) -> int:
@@ -821,10 +905,16 @@ def _gin_match(active: bool) -> Iterator[None]:
             cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [previous])
 
 
-def _tsquery_sql(terms: Sequence[str]) -> tuple[str, list[str]]:
-    """The terms OR-ed, as ``SearchQuery(term, search_type="plain") | ...`` builds it."""
+def _pg_tsquery(terms: Sequence[str]) -> str:
+    """The terms OR-ed (``plainto_tsquery`` of each), as tsquery text.
+
+    Computed once and passed to each statement as a constant: the planner would
+    otherwise fold every ``plainto_tsquery`` call of every statement itself.
+    """
     sql = " || ".join(f"plainto_tsquery('{CONFIG}'::regconfig, %s)" for _ in terms)
-    return f"({sql})", list(terms)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ({sql})::text", list(terms))
+        return cursor.fetchone()[0]
 
 
 def _pg_filters(request: SearchRequest, now: datetime, tiers: bool = False) -> Fragment:
@@ -875,55 +965,83 @@ def _pg_filters(request: SearchRequest, now: datetime, tiers: bool = False) -> F
 
 
 def _facets_from_groups(
-    groups: list[tuple], request: SearchRequest
+    groups: list[tuple], request: SearchRequest, keys: dict[int, tuple[str, str, tuple[str, ...]]]
 ) -> tuple[dict[str, dict[str, int]], int, int]:
     """Facets, total and number of calls not closed, from ``_pg_groups``' rows.
 
     A group counts in the total when it passes every filter, and in a facet when it
-    passes every filter but that facet's own, as ``_facets_and_count`` does.
+    passes every filter but that facet's own, as ``_facets_and_count`` does. The
+    thousand-odd groups are first summed per facet key and per state, whose filters
+    are checked once each.
     """
     from calls.constants import SECTORS, CallType
     from organisations.models import Organisation
 
-    total = live = 0
-    counts: dict[str, dict[str, int]] = {
-        f: {} for f in ("type", "issuer", "sector", "status", "deadline")
-    }
+    if any(key not in keys for key, _, _ in groups):
+        _load_facet_keys()  # keys written since ``_tiers`` looked
     call_types, issuers, sectors = set(request.call_types), set(request.issuers), request.sectors
     statuses, deadline = set(request.statuses), request.deadline
-    for call_type, issuer_slug, sector_text, state, n in groups:
-        codes = sector_text.split()
-        row_statuses, row_deadline = STATES[state]
-        failed = [
+    key_failed: dict[int, tuple[str, ...]] = {}
+    state_failed = {
+        state: tuple(
             facet
             for facet, ok in (
-                ("type", not call_types or call_type in call_types),
-                ("issuer", not issuers or issuer_slug in issuers),
-                ("sector", not sectors or any(code in codes for code in sectors)),
                 ("status", not statuses or not statuses.isdisjoint(row_statuses)),
                 ("deadline", not deadline or row_deadline == deadline),
             )
             if not ok
-        ]
-        if not failed:
-            total += n
-            if state in LIVE_STATES:
-                live += n
-        if len(failed) > 1:
-            continue
-        values = {
-            "type": (call_type,),
-            "issuer": (issuer_slug,),
-            "sector": set(codes),
-            "status": row_statuses,
-            "deadline": (row_deadline,) if row_deadline else (),
-        }
-        for facet, facet_values in values.items():
-            if failed and failed[0] != facet:
-                continue
-            bucket = counts[facet]
-            for value in facet_values:
-                bucket[value] = bucket.get(value, 0) + n
+        )
+        for state, (row_statuses, row_deadline) in STATES.items()
+    }
+    passing_keys: dict[int, int] = {}  # groups passing every filter, per key
+    passing_states: dict[int, int] = {}  # the same, per state
+    one_key: dict[str, dict[int, int]] = {"type": {}, "issuer": {}, "sector": {}}
+    one_state: dict[str, dict[int, int]] = {"status": {}, "deadline": {}}
+    for key, state, n in groups:
+        failed = key_failed.get(key)
+        if failed is None:
+            call_type, issuer_slug, codes = keys[key]
+            failed = key_failed[key] = tuple(
+                facet
+                for facet, ok in (
+                    ("type", not call_types or call_type in call_types),
+                    ("issuer", not issuers or issuer_slug in issuers),
+                    ("sector", not sectors or any(code in codes for code in sectors)),
+                )
+                if not ok
+            )
+        failed_state = state_failed[state]
+        if not failed and not failed_state:
+            passing_keys[key] = passing_keys.get(key, 0) + n
+            passing_states[state] = passing_states.get(state, 0) + n
+        elif not failed_state and len(failed) == 1:
+            bucket = one_key[failed[0]]
+            bucket[key] = bucket.get(key, 0) + n
+        elif not failed and len(failed_state) == 1:
+            bucket = one_state[failed_state[0]]
+            bucket[state] = bucket.get(state, 0) + n
+    counts: dict[str, dict[str, int]] = {
+        f: {} for f in ("type", "issuer", "sector", "status", "deadline")
+    }
+
+    def add(facet: str, values, n: int) -> None:
+        bucket = counts[facet]
+        for value in values:
+            bucket[value] = bucket.get(value, 0) + n
+
+    for facet, position in (("type", 0), ("issuer", 1), ("sector", 2)):
+        for source in (passing_keys, one_key[facet]):
+            for key, n in source.items():
+                value = keys[key][position]
+                add(facet, value if facet == "sector" else (value,), n)
+    for facet in ("status", "deadline"):
+        for source in (passing_states, one_state[facet]):
+            for state, n in source.items():
+                row_statuses, row_deadline = STATES[state]
+                if facet == "status":
+                    add(facet, row_statuses, n)
+                elif row_deadline:
+                    add(facet, (row_deadline,), n)
     order = {
         "type": CallType.values,
         "issuer": list(Organisation.objects.values_list("slug", flat=True)),
@@ -935,6 +1053,8 @@ def _facets_from_groups(
         facet: {value: counts[facet][value] for value in values if counts[facet].get(value)}
         for facet, values in order.items()
     }
+    total = sum(passing_keys.values())
+    live = sum(n for state, n in passing_states.items() if state in LIVE_STATES)
     return facets, total, live
 
 

@@ -168,6 +168,9 @@ FORWARD = [
        END $$""",
     "CREATE INDEX search_hot_vector_gin ON search_hotentry USING gin (search_vector)",
     "CREATE INDEX search_settled_vector_gin ON search_settledentry USING gin (search_vector)",
+    # Browsing groups the whole hot tier: from this index alone, not its wide rows.
+    "CREATE INDEX search_hot_facets ON search_hotentry "
+    "(facet_key) INCLUDE (opens_at, closes_at, closed_early)",
     "DROP TRIGGER IF EXISTS search_entry_vector ON search_searchentry",
     "DROP FUNCTION IF EXISTS search_entry_vector()",
     """CREATE TRIGGER search_tiers_insert AFTER INSERT ON search_searchentry
