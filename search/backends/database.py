@@ -414,7 +414,7 @@ class DatabaseBackend(SearchBackend):
         if tsquery is not None and request.sort == "relevance" and tiers.settled_closed:
             top = TopLive(
                 rank=Fragment(f"ts_rank({RANK_WEIGHTS}, search_vector, ") + tsquery + Fragment(")"),
-                where=_pg_filters(request, now, tiers=True) & ~Fragment(CLOSED_SQL, [now]),
+                where=_pg_filters(request, now, tiers) & ~Fragment(CLOSED_SQL, [now]),
                 limit=start + request.page_size,
             )
         with _gin_match(tsquery is not None):
@@ -423,7 +423,7 @@ class DatabaseBackend(SearchBackend):
                 facets, count, live = _facets_from_groups(groups, request, tiers.keys)
             else:
                 facets, best = {}, []
-                count, live = self._pg_counts(match & _pg_filters(request, now, tiers=True), tiers)
+                count, live = self._pg_counts(match & _pg_filters(request, now, tiers), tiers)
             if top is not None and live >= top.limit and self.with_facets:
                 hits = self._pg_hits_by_id(best[start:], tsquery, words, now)
             else:
@@ -546,7 +546,7 @@ class DatabaseBackend(SearchBackend):
             candidates += Fragment("FROM search_searchentry WHERE ") + match
             candidates += Fragment(" AND ") + _pg_filters(request, now)
             return self._pg_page_rows(request, start, words, None, candidates, live, now)
-        where = match & _pg_filters(request, now, tiers=True)
+        where = match & _pg_filters(request, now, tiers)
         closed = Fragment(CLOSED_SQL, [now])
 
         def tier(table: str, condition: Fragment | None = None) -> Fragment:
@@ -917,11 +917,16 @@ def _pg_tsquery(terms: Sequence[str]) -> str:
         return cursor.fetchone()[0]
 
 
-def _pg_filters(request: SearchRequest, now: datetime, tiers: bool = False) -> Fragment:
+def _pg_filters(request: SearchRequest, now: datetime, tiers: Tiers | None = None) -> Fragment:
     """``_filters`` as SQL, without the date range (already part of the match).
 
-    On a tier table, type, sectors and issuer are asked of the call's facet key.
+    On a tier table (``tiers`` given), type, sectors and issuer are checked in
+    Python against the facet keys, and the rows are asked for one of the keys that
+    pass: a constant array, rather than a subquery evaluated for each match.
     """
+    if tiers is not None:
+        keys = _key_filter(request, tiers.keys)
+        return _status_filters(request, now, [keys.sql], list(keys.params))
     keys = Fragment("TRUE")
     if request.call_types:
         keys &= Fragment("call_type = ANY(%s)", [list(request.call_types)])
@@ -932,10 +937,30 @@ def _pg_filters(request: SearchRequest, now: datetime, tiers: bool = False) -> F
         )
     if request.issuers:
         keys &= Fragment("issuer_slug = ANY(%s)", [list(request.issuers)])
-    if tiers and keys.params:
-        keys = Fragment("facet_key IN (SELECT id FROM search_facetkey WHERE ") + keys
-        keys += Fragment(")")
-    sql, params = [keys.sql], list(keys.params)
+    return _status_filters(request, now, [keys.sql], list(keys.params))
+
+
+def _key_filter(
+    request: SearchRequest, keys: dict[int, tuple[str, str, tuple[str, ...]]]
+) -> Fragment:
+    """The facet keys whose type, issuer and sectors pass the request's filters."""
+    if not (request.call_types or request.sectors or request.issuers):
+        return Fragment("TRUE")
+    call_types, issuers, sectors = set(request.call_types), set(request.issuers), request.sectors
+    passing = [
+        key
+        for key, (call_type, issuer_slug, codes) in keys.items()
+        if (not call_types or call_type in call_types)
+        and (not issuers or issuer_slug in issuers)
+        and (not sectors or any(code in codes for code in sectors))
+    ]
+    return Fragment("facet_key = ANY(%s)", [passing])
+
+
+def _status_filters(
+    request: SearchRequest, now: datetime, sql: list[str], params: list
+) -> Fragment:
+    """``sql`` and the status and deadline filters, on the rows' own dates."""
     status_sql = {
         "upcoming": ("(opens_at > %s AND NOT closed_early)", 1),
         "open": ("(opens_at <= %s AND closes_at > %s AND NOT closed_early)", 2),
