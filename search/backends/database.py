@@ -19,10 +19,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.postgres.search import (
-    SearchHeadline,
-    SearchQuery,
-)
 from django.db import connection, transaction
 from django.db.models import (
     Case,
@@ -32,11 +28,9 @@ from django.db.models import (
     IntegerField,
     Q,
     QuerySet,
-    TextField,
     Value,
     When,
 )
-from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -272,18 +266,16 @@ class DatabaseBackend(SearchBackend):
             q &= Q(closes_at__gt=request.closes_after)
         return q
 
-    def _matching(self, request: SearchRequest) -> tuple[QuerySet, SearchQuery | None]:
+    def _matching(self, request: SearchRequest) -> QuerySet:
+        """SQLite: the FTS5 matches with their BM25 rank."""
         words = query_words(request.query)
         entries = SearchEntry.objects.all()
         if not words:
-            return entries.annotate(rank=Value(0.0, output_field=FloatField())), None
-        if not self.is_postgres:
-            expression = sqlite_fts.match_expression([[w, *typo_candidates(w)] for w in words])
-            entries = entries.filter(pk__in=sqlite_fts.matching_ids(expression)).annotate(
-                rank=sqlite_fts.rank(expression)
-            )
-            return entries, None
-        raise NotImplementedError("PostgreSQL searches the match tiers: _search_postgres")
+            return entries.annotate(rank=Value(0.0, output_field=FloatField()))
+        expression = sqlite_fts.match_expression([[w, *typo_candidates(w)] for w in words])
+        return entries.filter(pk__in=sqlite_fts.matching_ids(expression)).annotate(
+            rank=sqlite_fts.rank(expression)
+        )
 
     def _order(self, entries: QuerySet, request: SearchRequest, now: datetime) -> QuerySet:
         entries = entries.annotate(
@@ -338,35 +330,19 @@ class DatabaseBackend(SearchBackend):
                 facets[facet][value] = totals[alias]
         return facets, totals["total"]
 
-    def _highlight(self, entries: QuerySet, ts_query: SearchQuery | None) -> QuerySet:
-        if ts_query is None:
-            return entries
-        return entries.annotate(
-            headline=SearchHeadline(
-                Concat("summary", Value(" … "), "body", output_field=TextField()),
-                ts_query,
-                config=CONFIG,
-                start_sel=MARK_START,
-                stop_sel=MARK_STOP,
-                max_words=40,
-                min_words=15,
-                highlight_all=True,
-            )
-        )
-
     def search(self, request: SearchRequest) -> SearchResults:
         if self.is_postgres:
             return self._search_postgres(request)
         return self._search_orm(request)
 
     def _search_orm(self, request: SearchRequest) -> SearchResults:
-        """SQLite (and the reference the PostgreSQL path must agree with)."""
+        """SQLite: the same filters, facets and order through the ORM."""
         now = request.now or timezone.now()
-        matching, ts_query = self._matching(request)
+        matching = self._matching(request)
         facets, count = self._facets_and_count(matching, request, now)
         results = self._order(matching.filter(self._filters(request, now)), request, now)
         start = (request.page - 1) * request.page_size
-        page = self._highlight(results, ts_query)[start : start + request.page_size]
+        page = results[start : start + request.page_size]
         words = query_words(request.query)
         hits = [self._hit(entry, now, words) for entry in page]
         return SearchResults(
@@ -375,8 +351,9 @@ class DatabaseBackend(SearchBackend):
 
     # --- reading, PostgreSQL ------------------------------------------------------------
     #
-    # The same answers as ``_search_orm``, written for the cost that grows with the
-    # number of matching calls. Matching reads the two tiers of migration 0008
+    # The rules of ``_search_orm`` (filters, facets without their own filter, closed
+    # calls last), written for the cost that grows with the number of matching calls.
+    # Matching reads the two tiers of migration 0008
     # (``search_hotentry``: calls closing after the horizon, vectors inline;
     # ``search_settledentry``: calls closed before it, narrow rows):
     # - the facets and the total come from one ``GROUP BY`` of the matches on their
@@ -705,7 +682,7 @@ class DatabaseBackend(SearchBackend):
             closes_at=entry.closes_at,
             status=status_at(entry.opens_at, entry.closes_at, entry.closed_early, now),
             summary=entry.summary,
-            highlight=highlight_html(getattr(entry, "headline", None), entry.summary, words),
+            highlight=mark_words(entry.summary, words),
             score=float(getattr(entry, "rank", 0.0) or 0.0),
         )
 
@@ -747,7 +724,7 @@ UPSERT_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 # ts_rank's weights for D, C, B, A, as ``SearchRank(weights=[0.1, 0.3, 0.6, 1.0])``.
 RANK_WEIGHTS = "'{0.1,0.3,0.6,1.0}'::float4[]"
-# ``SearchHeadline``'s options, as Django writes them.
+# ``ts_headline``'s options.
 HEADLINE_OPTIONS = (
     f"StartSel='{MARK_START}', StopSel='{MARK_STOP}', MaxWords=40, MinWords=15, HighlightAll=true"
 )
