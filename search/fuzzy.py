@@ -61,18 +61,28 @@ def _nearest(word: str, limit: int) -> list[str]:
     return [candidate for _, candidate in scored[:limit]]
 
 
-def typo_candidates_for(words: list[str], limit: int = 3) -> dict[str, list[str]]:
+def typo_checked(words: list[str]) -> list[str]:
+    """The query words long enough to be checked for a typo."""
+    return [word for word in words if allowed_edits(word)]
+
+
+def typo_candidates_for(
+    words: list[str], limit: int = 3, known: set[str] | None = None
+) -> dict[str, list[str]]:
     """``typo_candidates`` for several query words, with one look-up for the known ones.
 
     Most query words are known: asking for them together saves a round trip per
     word on every search, and only the unknown ones pay for the vocabulary scan.
+    ``known`` is the vocabulary's share of ``typo_checked(words)`` when the caller
+    already looked it up in a statement of its own.
     """
-    checked = [word for word in words if allowed_edits(word)]
-    known = (
-        set(SearchWord.objects.filter(word__in=checked).values_list("word", flat=True))
-        if checked
-        else set()
-    )
+    checked = typo_checked(words)
+    if known is None:
+        known = (
+            set(SearchWord.objects.filter(word__in=checked).values_list("word", flat=True))
+            if checked
+            else set()
+        )
     return {
         word: [] if word not in checked or word in known else _nearest(word, limit)
         for word in words

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -40,10 +41,12 @@ def hit_json(hit: SearchHit) -> dict:
     }
 
 
+@transaction.non_atomic_requests  # a read: the search opens its own transaction
 @require_GET
 def calls_api(request: HttpRequest) -> JsonResponse:
+    issuers = _issuer_slugs() if "issuer" in request.GET else set()
     try:
-        search_request = parse_search_params(request.GET, issuers=_issuer_slugs())
+        search_request = parse_search_params(request.GET, issuers=issuers)
     except InvalidParameters as error:
         return JsonResponse(
             {

@@ -43,7 +43,7 @@ from search.backends.base import (
     SearchResults,
     status_at,
 )
-from search.fuzzy import typo_candidates, typo_candidates_for
+from search.fuzzy import typo_candidates, typo_candidates_for, typo_checked
 from search.models import SearchEntry, SearchWord
 
 CONFIG = "french_unaccent"
@@ -374,15 +374,23 @@ class DatabaseBackend(SearchBackend):
     def _search_postgres(self, request: SearchRequest) -> SearchResults:
         now = request.now or timezone.now()
         words = query_words(request.query)
-        candidates = typo_candidates_for(words) if words else {}
+        with _reading(now, words) as prelude:
+            return self._search_tiers(request, words, prelude)
+
+    def _search_tiers(
+        self, request: SearchRequest, words: list[str], prelude: Prelude
+    ) -> SearchResults:
+        now, tiers = prelude.tiers.now, prelude.tiers
+        candidates = typo_candidates_for(words, known=prelude.known_words) if words else {}
         terms = [term for word in words for term in (word, *candidates[word])]
-        tsquery = Fragment("%s::tsquery", [_pg_tsquery(terms)]) if terms else None
+        if terms != words:  # typo corrections to match too
+            prelude.tsquery = _pg_tsquery(terms)
+        tsquery = Fragment("%s::tsquery", [prelude.tsquery]) if terms else None
         match = Fragment("TRUE") if tsquery is None else Fragment("search_vector @@ ") + tsquery
         if request.closes_before:
             match &= Fragment("closes_at < %s", [request.closes_before])
         if request.closes_after:
             match &= Fragment("closes_at > %s", [request.closes_after])
-        tiers = _tiers(now)
         start = (request.page - 1) * request.page_size
         # With words, ranked by relevance: the live matches of the hot tier are ranked
         # in the scan that counts them for the facets, and the best ones come back
@@ -394,17 +402,18 @@ class DatabaseBackend(SearchBackend):
                 where=_pg_filters(request, now, tiers) & ~Fragment(CLOSED_SQL, [now]),
                 limit=start + request.page_size,
             )
-        with _gin_match(tsquery is not None):
-            if self.with_facets:
-                groups, best = self._pg_groups(match, tiers, browsing=not match.params, top=top)
-                facets, count, live = _facets_from_groups(groups, request, tiers.keys)
-            else:
-                facets, best = {}, []
-                count, live = self._pg_counts(match & _pg_filters(request, now, tiers), tiers)
-            if top is not None and live >= top.limit and self.with_facets:
-                hits = self._pg_hits_by_id(best[start:], tsquery, words, now)
-            else:
-                hits = self._pg_page(request, tiers, words, tsquery, match, live)
+        if self.with_facets:
+            groups, best = self._pg_groups(match, tiers, browsing=not match.params, top=top)
+            facets, count, live = _facets_from_groups(
+                groups, request, tiers.keys, prelude.issuer_order
+            )
+        else:
+            facets, best = {}, []
+            count, live = self._pg_counts(match & _pg_filters(request, now, tiers), tiers)
+        if top is not None and live >= top.limit and self.with_facets:
+            hits = self._pg_hits_by_id(best[start:], tsquery, words, now)
+        else:
+            hits = self._pg_page(request, tiers, words, tsquery, match, live)
         return SearchResults(
             count=count, hits=hits, facets=facets, page=request.page, page_size=request.page_size
         )
@@ -415,17 +424,16 @@ class DatabaseBackend(SearchBackend):
         """The page's hits, already ranked: their texts and headlines."""
         if not best:
             return []
+        columns, join = _headlines(tsquery)
         sql = (
             Fragment(
                 "SELECT e.id, e.call_id, e.title, e.url, e.call_type, e.issuer, e.issuer_slug,"
                 " e.sectors, e.opens_at, e.closes_at, e.closed_early, e.summary, 0.0, "
-                f"ts_headline('{CONFIG}'::regconfig, e.summary || ' … ' || e.body, "
             )
-            + tsquery
-            + Fragment(
-                ", %s) FROM search_searchentry e WHERE e.id = ANY(%s)",
-                [HEADLINE_OPTIONS, [entry_id for entry_id, _ in best]],
-            )
+            + columns
+            + Fragment(" FROM search_searchentry e")
+            + join
+            + Fragment(" WHERE e.id = ANY(%s)", [[entry_id for entry_id, _ in best]])
         )
         with connection.cursor() as cursor:
             cursor.execute(*sql)
@@ -598,15 +606,10 @@ class DatabaseBackend(SearchBackend):
                 [request.page_size, start],
             )
         )
-        if tsquery is not None:
-            text = "e.summary || ' … ' || e.body"
-            headline = (
-                Fragment(f"ts_headline('{CONFIG}'::regconfig, {text}, ")
-                + tsquery
-                + Fragment(", %s)", [HEADLINE_OPTIONS])
-            )
+        if tsquery is None:
+            headlines, headlines_join = Fragment("NULL, NULL"), Fragment("")
         else:
-            headline = Fragment("NULL")
+            headlines, headlines_join = _headlines(tsquery)
         if by_relevance:
             score, joins = Fragment("page.rank"), ""
         elif tsquery is not None:
@@ -626,11 +629,10 @@ class DatabaseBackend(SearchBackend):
             )
             + score
             + Fragment(", ")
-            + headline
-            + Fragment(
-                f" FROM page JOIN search_searchentry e ON e.id = page.id{joins}"
-                f" ORDER BY {', '.join(f'page.{key}' for key in keys)}"
-            )
+            + headlines
+            + Fragment(" FROM page JOIN search_searchentry e ON e.id = page.id")
+            + headlines_join
+            + Fragment(f"{joins} ORDER BY {', '.join(f'page.{key}' for key in keys)}")
         )
         with connection.cursor() as cursor:
             cursor.execute(*sql)
@@ -651,7 +653,8 @@ class DatabaseBackend(SearchBackend):
             closed_early,
             summary,
             score_value,
-            headline_value,
+            summary_headline,
+            body_headline,
         ) = row
         return SearchHit(
             call_id=call_id,
@@ -665,7 +668,7 @@ class DatabaseBackend(SearchBackend):
             closes_at=closes_at,
             status=status_at(opens_at, closes_at, closed_early, now),
             summary=summary,
-            highlight=highlight_html(headline_value, summary, words),
+            highlight=highlight_html(summary_headline, body_headline, summary, words),
             score=float(score_value or 0.0),
         )
 
@@ -724,10 +727,12 @@ UPSERT_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 # ts_rank's weights for D, C, B, A, as ``SearchRank(weights=[0.1, 0.3, 0.6, 1.0])``.
 RANK_WEIGHTS = "'{0.1,0.3,0.6,1.0}'::float4[]"
-# ``ts_headline``'s options.
-HEADLINE_OPTIONS = (
-    f"StartSel='{MARK_START}', StopSel='{MARK_STOP}', MaxWords=40, MinWords=15, HighlightAll=true"
-)
+# ``ts_headline``'s options: the whole summary with its matches marked, or up to two
+# fragments of the body around its matches, as the Elasticsearch backend shows.
+MARKS = f"StartSel='{MARK_START}', StopSel='{MARK_STOP}'"
+SUMMARY_HEADLINE = f"{MARKS}, HighlightAll=true"
+BODY_HEADLINE = f'{MARKS}, MaxFragments=2, MaxWords=24, MinWords=12, FragmentDelimiter=" … "'
+
 # The state code of ``_pg_groups`` → (statuses, deadline bucket) at the search's ``now``.
 # 9 is a call whose dates say both upcoming and closed: ``status_q`` counts it in both.
 STATES: dict[int, tuple[tuple[str, ...], str]] = {
@@ -805,19 +810,57 @@ _facet_keys: dict[int, tuple[str, str, tuple[str, ...]]] = {}
 _facet_keys_version: tuple = ()
 
 
-def _tiers(now: datetime) -> Tiers:
-    """The horizon, and the facet keys, checked in the same round trip."""
+@dataclass
+class Prelude:
+    """What a search needs to know before it matches (``_reading``)."""
+
+    tiers: Tiers
+    known_words: set[str]  # the vocabulary's share of ``typo_checked(words)``
+    tsquery: str  # the words OR-ed, as tsquery text
+    issuer_order: list[str]  # the organisations' slugs, in their model's order
+
+
+@contextmanager
+def _reading(now: datetime, words: list[str]) -> Iterator[Prelude]:
+    """A transaction for one search, and its ``Prelude`` read in one round trip.
+
+    One statement asks for the horizon, the facet keys' version, which query words
+    the vocabulary knows, the words' tsquery and the organisations, and, with words,
+    switches sequential scans off for the transaction: the heap rows are narrow, so
+    for a word in most calls (``innovation``: 82 %) the planner prices a sequential
+    scan below a bitmap scan of the GIN index, without pricing the ``@@`` test of
+    every row, which reads each vector back from TOAST (0.7–1.5 s against 130 ms
+    through the index at 100 000 calls, whose match needs no recheck). The setting
+    is local to the transaction; inside a caller's transaction it is put back
+    afterwards, so that the caller keeps its own.
+    """
     global _facet_keys_version
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT (SELECT settled_before FROM search_searchhorizon WHERE id = 1),"
-            " (SELECT max(id) FROM search_facetkey), (SELECT count(*) FROM search_facetkey)"
-        )
-        horizon, *version = cursor.fetchone()
-    if tuple(version) != _facet_keys_version:
-        _load_facet_keys()
-        _facet_keys_version = tuple(version)
-    return Tiers(now=now, horizon=horizon, keys=_facet_keys)
+    from organisations.models import Organisation
+
+    outer = connection.in_atomic_block
+    issuers_sql, issuers_params = Organisation.objects.values_list(
+        "slug", flat=True
+    ).query.sql_with_params()
+    words_tsquery = " || ".join(f"plainto_tsquery('{CONFIG}'::regconfig, %s)" for _ in words)
+    seqscan = "set_config('enable_seqscan', 'off', true)" if words else "NULL"
+    sql = f"""SELECT current_setting('enable_seqscan'), {seqscan},
+        (SELECT settled_before FROM search_searchhorizon WHERE id = 1),
+        (SELECT max(id) FROM search_facetkey), (SELECT count(*) FROM search_facetkey),
+        ARRAY(SELECT word FROM search_searchword WHERE word = ANY(%s)),
+        ({words_tsquery or "''::tsquery"})::text,
+        ARRAY({issuers_sql})"""  # noqa: S608 (fixed SQL and the ORM's)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(sql, [typo_checked(words), *words, *issuers_params])
+        previous, _, horizon, max_key, key_count, known, tsquery, issuers = cursor.fetchone()
+        if (max_key, key_count) != _facet_keys_version:
+            _load_facet_keys()
+            _facet_keys_version = (max_key, key_count)
+        tiers = Tiers(now=now, horizon=horizon, keys=_facet_keys)
+        try:
+            yield Prelude(tiers, set(known), tsquery, list(issuers))
+        finally:
+            if outer and words:
+                cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [previous])
 
 
 def _load_facet_keys() -> None:
@@ -853,33 +896,6 @@ STATE_SQL = """CASE WHEN closed_early THEN 0
      ELSE CASE WHEN opens_at > %s THEN 20 ELSE 10 END
           + CASE WHEN closes_at <= %s THEN 1 WHEN closes_at <= %s THEN 2 ELSE 3 END
 END"""
-
-
-@contextmanager
-def _gin_match(active: bool) -> Iterator[None]:
-    """Within the block, match words through the GIN index, never a sequential scan.
-
-    The heap rows are narrow (migration 0005), so for a word in most calls
-    (``innovation``: 82 %) the planner prices a sequential scan of the heap below a
-    bitmap scan of the GIN index. But it does not price the ``@@`` test of every
-    row, which reads each vector back from TOAST: 405 000 buffers and 0.7–1.5 s for
-    the facet groups at 100 000 calls, against 5 250 buffers and 130 ms through the
-    index, whose match needs no recheck. ``enable_seqscan`` is set for this
-    transaction only (``set_config(..., true)``) and put back afterwards, so that
-    a caller's enclosing transaction keeps its own setting.
-    """
-    if not active:
-        yield
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)"
-        )
-        previous = cursor.fetchone()[0]
-        try:
-            yield
-        finally:
-            cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [previous])
 
 
 def _pg_tsquery(terms: Sequence[str]) -> str:
@@ -967,7 +983,10 @@ def _status_filters(
 
 
 def _facets_from_groups(
-    groups: list[tuple], request: SearchRequest, keys: dict[int, tuple[str, str, tuple[str, ...]]]
+    groups: list[tuple],
+    request: SearchRequest,
+    keys: dict[int, tuple[str, str, tuple[str, ...]]],
+    issuer_order: list[str],
 ) -> tuple[dict[str, dict[str, int]], int, int]:
     """Facets, total and number of calls not closed, from ``_pg_groups``' rows.
 
@@ -977,7 +996,6 @@ def _facets_from_groups(
     are checked once each.
     """
     from calls.constants import SECTORS, CallType
-    from organisations.models import Organisation
 
     if any(key not in keys for key, _, _ in groups):
         _load_facet_keys()  # keys written since ``_tiers`` looked
@@ -1046,7 +1064,7 @@ def _facets_from_groups(
                     add(facet, (row_deadline,), n)
     order = {
         "type": CallType.values,
-        "issuer": list(Organisation.objects.values_list("slug", flat=True)),
+        "issuer": issuer_order,
         "sector": [code for code, _ in SECTORS],
         "status": ["open", "upcoming", "closed"],
         "deadline": ["week", "month", "later"],
@@ -1060,11 +1078,46 @@ def _facets_from_groups(
     return facets, total, live
 
 
-def highlight_html(headline: str | None, summary: str, words: list[str]) -> str:
-    """A hit's snippet as safe HTML: PostgreSQL's headline, else the summary marked."""
-    if headline is None:
+def _headlines(tsquery: Fragment) -> tuple[Fragment, Fragment]:
+    """Two columns of ``search_searchentry e``, and the join they need: the summary's
+    headline, and the body's fragments when the summary has no match.
+
+    The body is only parsed for the hits whose match is elsewhere: most hits match
+    in their summary, and parsing the 20 bodies was most of the page's cost. The
+    summary's headline is computed once, in a lateral subquery that ``OFFSET 0``
+    keeps PostgreSQL from inlining into both places that use it.
+    """
+    columns = (
+        Fragment(
+            "hl.summary_headline, CASE WHEN strpos(hl.summary_headline, %s) = 0 THEN ", [MARK_START]
+        )
+        + Fragment(f"ts_headline('{CONFIG}'::regconfig, e.body, ")
+        + tsquery
+        + Fragment(", %s) END", [BODY_HEADLINE])
+    )
+    join = (
+        Fragment(f" CROSS JOIN LATERAL (SELECT ts_headline('{CONFIG}'::regconfig, e.summary, ")
+        + tsquery
+        + Fragment(", %s) AS summary_headline OFFSET 0) AS hl", [SUMMARY_HEADLINE])
+    )
+    return columns, join
+
+
+def highlight_html(
+    summary_headline: str | None, body_headline: str | None, summary: str, words: list[str]
+) -> str:
+    """A hit's snippet as safe HTML, as the Elasticsearch backend gives it.
+
+    The summary with its matches marked if it has any, else the body's fragments
+    around its matches, else the summary (marked by prefix when there are no
+    headlines, i.e. no query PostgreSQL could parse).
+    """
+    for headline in (summary_headline, body_headline):
+        if headline and MARK_START in headline:
+            return escape(headline).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
+    if summary_headline is None:
         return mark_words(summary, words)
-    return escape(headline).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
+    return escape(summary)
 
 
 def mark_words(text: str, words: list[str]) -> str:

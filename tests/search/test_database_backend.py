@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection, transaction
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -143,6 +144,32 @@ def test_highlight_marks_matched_words_and_escapes(corpus):
     )
 
 
+@pytest.mark.parametrize("sort", ["relevance", "closing"])
+def test_snippet_is_the_summary_if_it_matches_else_fragments_of_the_body(metropole, sort):
+    filler = "Le contexte général du territoire métropolitain est décrit ici. " * 40
+    create_call(
+        metropole,
+        title="Réseau de chaleur urbain",
+        summary="Un appel sur la <chaleur> & le froid.",
+        body=[
+            {
+                "type": "context",
+                "value": f"<p>{filler} Les géothermies marines sont attendues. {filler}</p>",
+            }
+        ],
+    )
+    index_all()
+
+    def snippet(query: str) -> str:
+        return search(query, sort=sort).hits[0].highlight
+
+    assert snippet("froid") == "Un appel sur la &lt;chaleur&gt; &amp; le <mark>froid</mark>."
+    from_body = snippet("géothermie")
+    assert "<mark>géothermies</mark> marines" in from_body
+    assert len(from_body) < 400, "a fragment around the match, not the whole body"
+    assert snippet("réseau") == "Un appel sur la &lt;chaleur&gt; &amp; le froid."
+
+
 def test_pagination(corpus):
     first = search("", page="1", page_size="2")
     second = search("", page="2", page_size="2")
@@ -164,3 +191,16 @@ def test_an_older_version_never_replaces_a_newer_one(corpus):
 
 def test_autocomplete_suggests_titles(corpus):
     assert "Drones pour inspecter les digues du port" in DatabaseBackend().autocomplete("dro")
+
+
+def test_a_search_in_a_callers_transaction_leaves_its_planner_settings_alone(corpus):
+    """The search turns sequential scans off for its own statements only."""
+
+    def seqscan() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW enable_seqscan")
+            return cursor.fetchone()[0]
+
+    with transaction.atomic():
+        assert search("capteurs pollution").count == 3
+        assert seqscan() == "on"
