@@ -204,3 +204,27 @@ def test_a_search_in_a_callers_transaction_leaves_its_planner_settings_alone(cor
     with transaction.atomic():
         assert search("capteurs pollution").count == 3
         assert seqscan() == "on"
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"type": "ami", "status": "open"},
+        {"sector": "energie_environnement", "deadline": "week"},
+        {"issuer": "cci-aix-marseille-provence", "type": "challenge", "status": "closed"},
+        {"status": ["open", "closed"], "sector": ["sante", "maritime_logistique"]},
+        {"type": ["appel_a_solutions", "challenge"], "deadline": "later", "status": "upcoming"},
+    ],
+)
+def test_postgres_facets_agree_with_the_orm_reference(corpus, filters):
+    """The grouped facets (each without its own filter) match the ORM's per-facet counts."""
+    qd = QueryDict(mutable=True)
+    for key, value in filters.items():
+        qd.setlist(key, value if isinstance(value, list) else [value])
+    request = parse_search_params(qd, issuers=_issuer_slugs())
+    backend = DatabaseBackend()
+    reference, grouped = backend._search_orm(request), backend._search_postgres(request)
+    assert grouped.facets == reference.facets
+    assert grouped.count == reference.count
+    assert [hit.call_id for hit in grouped.hits] == [hit.call_id for hit in reference.hits]
