@@ -11,6 +11,8 @@ from calls import lifecycle
 from calls.models import CallEvent
 from search import indexer
 from search.backends.database import DatabaseBackend, mark_words
+from search.fuzzy import _nearest
+from search.models import SearchWord
 from search.params import parse_search_params
 from search.views import _issuer_slugs
 from tests.factories import create_call
@@ -96,6 +98,27 @@ def test_plural_and_singular_match(corpus):
 def test_one_typo_per_word_is_forgiven(corpus):
     assert "Logistique hospitalière à l'hôpital Nord" in titles(search("hopitl"))
     assert "Drones pour inspecter les digues du port" in titles(search("drnoes"))
+
+
+@pytest.mark.parametrize(
+    ("typo", "expected"),
+    [
+        ("drnoes", ["drones"]),  # a swap: two edits for Levenshtein, one here
+        ("capteru", ["capter", "capteur"]),  # a missing letter, a swap
+        ("capteurss", ["capteurs", "capteur"]),  # nearest first
+        ("hospitaleire", ["hospitaliere"]),  # long words: two edits allowed
+        ("hospitalxxxx", []),
+        ("ecoels", ["ecoles"]),
+    ],
+)
+def test_the_database_prefilter_finds_what_python_finds(typo, expected):
+    SearchWord.objects.bulk_create(
+        SearchWord(word=w, length=len(w))
+        for w in ["drones", "capteur", "capteurs", "capter", "hospitaliere", "ecoles", "ecole"]
+    )
+    found = _nearest(typo, 3)
+    assert found == _nearest(typo, 3, prefilter=False)
+    assert found == expected
 
 
 def test_multi_word_queries_do_not_require_every_word(corpus):
