@@ -40,6 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.scratch import percentile, recreate_database  # noqa: E402 (needs ROOT)
+
 # --------------------------------------------------------------------------------------
 # Vocabulary: what calls of the Aix-Marseille-Provence territory talk about.
 # --------------------------------------------------------------------------------------
@@ -657,13 +659,6 @@ def spec_label(spec: dict) -> str:
 # --------------------------------------------------------------------------------------
 # Measuring.
 # --------------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    rank = max(1, int(-(-fraction * len(ordered) // 1)))  # ceil
-    return ordered[rank - 1]
 
 
 class SqlTimer:
@@ -1427,18 +1422,6 @@ def print_report(report: dict) -> None:
 # --------------------------------------------------------------------------------------
 # Scratch database and entry point.
 # --------------------------------------------------------------------------------------
-
-
-def recreate_database(server: str, name: str, drop_only: bool = False) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        if not drop_only:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def main() -> None:

@@ -29,7 +29,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.scratch import percentile, recreate_database  # noqa: E402 (needs ROOT)
 
 ONSETS = ["", "b", "c", "d", "f", "g", "l", "m", "n", "p", "r", "s", "t", "v", "ch", "tr", "pr"]
 NUCLEI = ["a", "e", "i", "o", "u", "ou", "ai", "eau", "on", "en", "an", "in"]
@@ -55,23 +58,6 @@ def misspell(word: str, rng: random.Random) -> str:
     if kind == "delete":
         return word[:i] + word[i + 1 :]
     return word[:i] + rng.choice(LETTERS) + word[i:]
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(1, int(-(-fraction * len(ordered) // 1))) - 1]
-
-
-def recreate_database(server: str, name: str, drop_only: bool = False) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        if not drop_only:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def main() -> None:
