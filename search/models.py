@@ -80,6 +80,9 @@ class SearchHorizon(models.Model):
     """Calls that closed before ``settled_before`` are in ``SettledEntry``."""
 
     settled_before = models.DateTimeField()
+    # When ``CommonWord`` was last chosen, and the size of the settled tier then.
+    words_refreshed_at = models.DateTimeField(null=True)
+    words_settled = models.IntegerField(db_default=0)
 
     def __str__(self) -> str:
         return f"settled before {self.settled_before:%Y-%m-%d %H:%M}"
@@ -125,3 +128,31 @@ class HotEntry(TierEntry):
 
 class SettledEntry(TierEntry):
     """A call closed before the horizon; a narrow row, its vector out of line."""
+
+
+# --- PostgreSQL only: settled counts of the common words (migration 0011) --------------
+#
+# A word in most calls (``innovation``) matches tens of thousands of settled calls,
+# and grouping them for the facets was most of such a search. For the words in at
+# least ``COMMON_WORD_SHARE`` of the settled calls, ``SettledWordCount`` keeps how
+# many settled calls of each facet key hold the word, kept exact by a trigger on the
+# settled tier; a one-word search reads those counts instead.
+
+
+class CommonWord(models.Model):
+    """A lexeme whose settled counts ``SettledWordCount`` keeps."""
+
+    lexeme = models.CharField(max_length=255, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.lexeme
+
+
+class SettledWordCount(models.Model):
+    pk = models.CompositePrimaryKey("lexeme", "facet_key")
+    lexeme = models.CharField(max_length=255)
+    facet_key = models.BigIntegerField()
+    n = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.lexeme} × {self.facet_key}: {self.n}"

@@ -10,12 +10,19 @@ from dataclasses import asdict, replace
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from search.backends.base import CallDocument, SearchRequest
-from search.backends.database import DatabaseBackend, settle
-from search.models import FacetKey, HotEntry, SearchEntry, SettledEntry
+from search.backends.database import DatabaseBackend, refresh_common_words, settle
+from search.models import (
+    CommonWord,
+    FacetKey,
+    HotEntry,
+    SearchEntry,
+    SettledEntry,
+    SettledWordCount,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -204,3 +211,69 @@ def test_rebuild_settles_and_keeps_answers():
         SearchEntry.objects.values_list("call_id", flat=True)
     )
     settled_counts_are_exact()
+
+
+def word_counts_are_exact() -> None:
+    """``SettledWordCount`` against the settled vectors themselves."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT w.lexeme, s.facet_key, count(*) FROM search_settledentry s"
+            " CROSS JOIN LATERAL unnest(tsvector_to_array(s.search_vector)) AS w(lexeme)"
+            " WHERE w.lexeme IN (SELECT lexeme FROM search_commonword) GROUP BY 1, 2"
+        )
+        expected = {(lexeme, key): n for lexeme, key, n in cursor.fetchall()}
+    actual = {(c.lexeme, c.facet_key): c.n for c in SettledWordCount.objects.filter(n__gt=0)}
+    assert actual == expected
+
+
+def answers_without_word_counts(requests) -> list[dict]:
+    with transaction.atomic():
+        SettledWordCount.objects.all().delete()
+        CommonWord.objects.all().delete()
+        result = answers(requests)
+        transaction.set_rollback(True)
+    return result
+
+
+ONE_WORD = [
+    SearchRequest(query="innovation"),
+    SearchRequest(query="innovation", statuses=("closed",), sort="closing"),
+    SearchRequest(query="hôpital", sectors=("sante",)),
+    SearchRequest(query="drones", call_types=("challenge",), issuers=("cci",)),
+    SearchRequest(query="marseille", deadline="later"),
+]
+
+
+def test_common_words_counts_give_the_same_answers_and_stay_exact():
+    backend = DatabaseBackend()
+    docs = corpus()
+    backend.index(docs)
+    assert refresh_common_words(force=True, share=0.0) > 10  # every settled word
+    assert CommonWord.objects.filter(lexeme="innov").exists()
+    word_counts_are_exact()
+    assert answers(ONE_WORD + REQUESTS) == answers_without_word_counts(ONE_WORD + REQUESTS)
+    # Calls settling, a settled call reopened, one removed, one added already closed.
+    settle(timezone.now())
+    backend.index([replace(docs[0], version=2, closes_at=timezone.now() + timedelta(days=9))])
+    backend.remove([docs[1].call_id])
+    backend.index([document(50, -100, keywords=["innovation", "cybersécurité"])])
+    word_counts_are_exact()
+    innovation = SettledWordCount.objects.filter(lexeme="innov").values_list("n", flat=True)
+    assert sum(innovation) == SettledEntry.objects.count(), "every call has the keyword"
+    assert not CommonWord.objects.filter(lexeme="cybersecur").exists(), "chosen at refresh"
+    assert answers(ONE_WORD + REQUESTS) == answers_without_word_counts(ONE_WORD + REQUESTS)
+
+
+def test_common_words_are_chosen_again_only_when_due():
+    backend = DatabaseBackend()
+    backend.index(corpus())
+    assert refresh_common_words() is not None  # never chosen yet
+    assert refresh_common_words() is None  # nothing changed since
+    backend.index([document(60 + n, -50) for n in range(3)])  # the settled tier grows by half
+    assert refresh_common_words() is not None
+    assert refresh_common_words(force=True, share=0.5) > 0
+    common = set(CommonWord.objects.values_list("lexeme", flat=True))
+    assert {"innov", "marseil"} <= common, "in every call"
+    assert "drone" not in common, "in 2 of the 7 settled calls"
+    assert not SettledWordCount.objects.filter(lexeme="drone").exists()
+    word_counts_are_exact()
