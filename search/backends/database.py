@@ -233,9 +233,9 @@ class DatabaseBackend(SearchBackend):
     def rebuild(self, documents: Iterable[CallDocument]) -> int:
         """In one transaction: readers see the old index until the new one commits.
 
-        The common words' counts are dropped first and counted once at the end:
-        keeping them up to date call by call doubles the cost of rewriting a settled
-        call (3.4 s → 6.1 s for 5 000 at 100 000 calls).
+        The common words' counts and the ranked words' ranks are dropped first and
+        computed once at the end: keeping them up to date call by call doubles the
+        cost of rewriting a settled call (3.4 s → 6.1 s for 5 000 at 100 000 calls).
         """
         documents = list(documents)
         keep = [d.call_id for d in documents]
@@ -247,13 +247,15 @@ class DatabaseBackend(SearchBackend):
             written += self.index(documents[start : start + 1000])
         settle()
         refresh_common_words(force=True)
+        refresh_ranked_words()
         return written
 
     def maintain(self) -> None:
         """Move the calls closed an hour ago or more to the settled tier, and choose
-        the common words again when it is due (PostgreSQL)."""
+        the common and the ranked words again when it is due (PostgreSQL)."""
         settle()
-        refresh_common_words()
+        if refresh_common_words() is not None:
+            refresh_ranked_words()
 
     # --- reading ------------------------------------------------------------------
 
@@ -490,17 +492,46 @@ class DatabaseBackend(SearchBackend):
         The hot tier is grouped with each call's state at ``now``. Settled calls are
         all closed whenever ``now`` is past the horizon: they are grouped by facet key
         alone, and when nothing narrows the match (browsing) their counts are read
-        from ``search_facetkey`` instead of from 80 % of the index.
+        from ``search_facetkey`` instead of from 80 % of the index. For a query of one
+        ``word``, its settled counts and its hot ranks are read when they are kept
+        (``CommonWord``, ``RankedWord``).
         """
         state = Fragment(STATE_SQL, tiers.state_params())
+        hot_match = match
+        ranked_hot = None
+        if word is not None:
+            # A word in most hot calls has its hot ranks kept (migration 0013): the
+            # hot calls are then counted, and the best live ones read in rank order,
+            # from ``search_hotwordrank``'s index. Either that or the hot matches are
+            # read, as the one-time EXISTS filters decide before any scan.
+            ranked = "EXISTS (SELECT FROM search_rankedword WHERE lexeme = %s)"
+            hot_match = match & Fragment(f"NOT {ranked}", [word])
+            ranked_hot = Fragment(
+                f"FROM search_hotwordrank WHERE lexeme = %s AND {ranked}", [word, word]
+            )
         if top is None:
             hot = Fragment("SELECT facet_key, ") + state
-            hot += Fragment(" AS state, count(*) AS n FROM search_hotentry WHERE ") + match
+            hot += Fragment(" AS state, count(*) AS n FROM search_hotentry WHERE ") + hot_match
             hot += Fragment(" GROUP BY 1, 2")
             head = Fragment("WITH ")
         else:
             # One pass over the hot matches: each is counted, and ranked if it is live
             # and passes the filters.
+            best = Fragment(
+                "SELECT entry_id, rank, closes_at, call_id FROM h WHERE rank IS NOT NULL"
+                " ORDER BY rank DESC, closes_at, call_id LIMIT %s",
+                [top.limit],
+            )
+            if ranked_hot is not None:
+                best = (
+                    Fragment("(")
+                    + best
+                    + Fragment(") UNION ALL (SELECT entry_id, rank::real, closes_at, call_id ")
+                    + ranked_hot
+                    + Fragment(" AND ")
+                    + top.where
+                    + Fragment(" ORDER BY rank DESC, closes_at, call_id LIMIT %s)", [top.limit])
+                )
             head = (
                 Fragment("WITH h AS MATERIALIZED (SELECT entry_id, facet_key, ")
                 + state
@@ -509,12 +540,21 @@ class DatabaseBackend(SearchBackend):
                 + Fragment(" THEN ")
                 + top.rank
                 + Fragment(" END AS rank FROM search_hotentry WHERE ")
-                + match
-                + Fragment("), best AS (SELECT entry_id, rank, closes_at, call_id FROM h")
-                + Fragment(" WHERE rank IS NOT NULL")
-                + Fragment(" ORDER BY rank DESC, closes_at, call_id LIMIT %s), ", [top.limit])
+                + hot_match
+                + Fragment("), best AS (")
+                + best
+                + Fragment("), ")
             )
             hot = Fragment("SELECT facet_key, state, count(*) AS n FROM h GROUP BY 1, 2")
+        if ranked_hot is not None:
+            hot = (
+                hot
+                + Fragment(" UNION ALL SELECT facet_key, ")
+                + state
+                + Fragment(", count(*) ")
+                + ranked_hot
+                + Fragment(" GROUP BY 1, 2")
+            )
         if tiers.settled_closed and browsing:
             settled = Fragment("SELECT id, 0, settled FROM search_facetkey WHERE settled > 0")
         elif tiers.settled_closed and word is not None:
@@ -935,11 +975,14 @@ COMMON_WORD_SHARE = 0.1
 
 
 def forget_common_words() -> None:
-    """Stop counting common words until ``refresh_common_words`` chooses them again."""
+    """Stop counting common words and ranking ranked words until they are chosen again
+    (``refresh_common_words``, ``refresh_ranked_words``)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM search_settledwordcount")
             cursor.execute("DELETE FROM search_commonword")
+            cursor.execute("DELETE FROM search_hotwordrank")
+            cursor.execute("DELETE FROM search_rankedword")
             cursor.execute("UPDATE search_searchhorizon SET words_refreshed_at = NULL")
 
 
@@ -971,6 +1014,28 @@ def refresh_common_words(*, force: bool = False, share: float = COMMON_WORD_SHAR
         if not due:
             return None
         cursor.execute("SELECT search_words_refresh(%s)", [share])
+        return cursor.fetchone()[0]
+
+
+# Words in at least this share of the hot calls have their hot ranks kept
+# (migration 0013). At half, a hot call holds a few dozen of them in the benchmark's
+# templated corpus (42 on average), far fewer in real calls.
+RANKED_WORD_SHARE = 0.5
+
+
+def refresh_ranked_words(*, share: float = RANKED_WORD_SHARE) -> int | None:
+    """Choose again the words whose hot ranks are kept; how many (None off PostgreSQL).
+
+    ``maintain()`` calls it whenever it chooses the common words again (once a day,
+    or when the settled tier changed by a tenth), in a transaction of its own: it
+    locks the hot tier (SHARE) while it reads every hot vector (``ts_stat``, about a
+    second at 17 000 hot calls) and ranks the calls for the new words, and taking
+    that lock while holding the settled tier's could deadlock with a writer.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT search_ranked_words_refresh(%s)", [share])
         return cursor.fetchone()[0]
 
 

@@ -14,11 +14,18 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from search.backends.base import CallDocument, SearchRequest
-from search.backends.database import DatabaseBackend, refresh_common_words, settle
+from search.backends.database import (
+    DatabaseBackend,
+    refresh_common_words,
+    refresh_ranked_words,
+    settle,
+)
 from search.models import (
     CommonWord,
     FacetKey,
     HotEntry,
+    HotWordRank,
+    RankedWord,
     SearchEntry,
     SettledEntry,
     SettledWordCount,
@@ -226,13 +233,18 @@ def word_counts_are_exact() -> None:
     assert actual == expected
 
 
-def answers_without_word_counts(requests) -> list[dict]:
+def answers_without(models, requests) -> list[dict]:
+    """``answers(requests)`` with the rows of ``models`` deleted, then put back."""
     with transaction.atomic():
-        SettledWordCount.objects.all().delete()
-        CommonWord.objects.all().delete()
+        for model in models:
+            model.objects.all().delete()
         result = answers(requests)
         transaction.set_rollback(True)
     return result
+
+
+def answers_without_word_counts(requests) -> list[dict]:
+    return answers_without([SettledWordCount, CommonWord], requests)
 
 
 ONE_WORD = [
@@ -277,3 +289,87 @@ def test_common_words_are_chosen_again_only_when_due():
     assert "drone" not in common, "in 2 of the 7 settled calls"
     assert not SettledWordCount.objects.filter(lexeme="drone").exists()
     word_counts_are_exact()
+
+
+def word_ranks_are_exact() -> None:
+    """``HotWordRank`` against the hot vectors and a search's own ``ts_rank``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT h.entry_id, w.lexeme, ts_rank('{0.1,0.3,0.6,1.0}'::float4[],"
+            " h.search_vector, format('%L', w.lexeme)::tsquery)::float8,"
+            " h.facet_key, h.opens_at, h.closes_at, h.closed_early, h.call_id"
+            " FROM search_hotentry h"
+            " CROSS JOIN LATERAL unnest(tsvector_to_array(h.search_vector)) AS w(lexeme)"
+            " WHERE w.lexeme IN (SELECT lexeme FROM search_rankedword)"
+        )
+        expected = {row[:2]: row[2:] for row in cursor.fetchall()}
+    actual = {
+        (r.entry_id, r.lexeme): (
+            r.rank,
+            r.facet_key,
+            r.opens_at,
+            r.closes_at,
+            r.closed_early,
+            r.call_id,
+        )
+        for r in HotWordRank.objects.all()
+    }
+    assert actual == expected
+
+
+def answers_without_word_ranks(requests) -> list[dict]:
+    return answers_without([HotWordRank, RankedWord], requests)
+
+
+RANKED = [
+    SearchRequest(query="innovation", page_size=3),
+    SearchRequest(query="innovation", page=2, page_size=2),
+    SearchRequest(query="innovation", sort="closing"),
+    SearchRequest(query="innovation", statuses=("open",), call_types=("ami",), page_size=1),
+    SearchRequest(query="innovation", sectors=("sante",), issuers=("cci",)),
+    SearchRequest(query="innovation", deadline="month", page_size=1),
+    SearchRequest(query="marseille", statuses=("closed",), page_size=1),
+    SearchRequest(query="énergie", page_size=1),
+]
+
+
+def test_ranked_words_give_the_same_answers_and_stay_exact():
+    backend = DatabaseBackend()
+    docs = corpus()
+    backend.index(docs)
+    settle(timezone.now() - timedelta(days=1))
+    assert refresh_ranked_words(share=0.6) > 3
+    ranked = set(RankedWord.objects.values_list("lexeme", flat=True))
+    assert {"innov", "marseil"} <= ranked, "in every call"
+    assert "energi" not in ranked, "in a quarter of the hot calls"
+    assert HotWordRank.objects.filter(lexeme="innov").count() == HotEntry.objects.count()
+    word_ranks_are_exact()
+    # The best live calls come from the ranks' index: same pages, scores, facets.
+    assert answers(RANKED + REQUESTS) == answers_without_word_ranks(RANKED + REQUESTS)
+    # Calls settling, a settled call reopened, one closed early, one removed, one new.
+    settle(timezone.now())
+    backend.index([replace(docs[0], version=2, closes_at=timezone.now() + timedelta(days=9))])
+    backend.index([replace(docs[9], version=2, closed_early=True)])
+    backend.remove([docs[10].call_id])
+    backend.index([document(70, 30, title="Innovation, innovation et innovation")])
+    word_ranks_are_exact()
+    assert HotWordRank.objects.filter(lexeme="innov").count() == HotEntry.objects.count()
+    assert answers(RANKED + REQUESTS) == answers_without_word_ranks(RANKED + REQUESTS)
+    assert answers(RANKED[:1])[0]["hits"][0][0] == "AMP-2026-0070", "three times in its title"
+
+
+def test_hot_rows_are_never_updated():
+    DatabaseBackend().index(corpus())
+    with pytest.raises(Exception, match="never updated"), transaction.atomic():
+        HotEntry.objects.update(closed_early=True)
+
+
+def test_maintain_chooses_the_ranked_words_with_the_common_words():
+    backend = DatabaseBackend()
+    backend.index(corpus())
+    backend.maintain()
+    assert RankedWord.objects.filter(lexeme="innov").exists()
+    word_ranks_are_exact()
+    backend.rebuild(corpus())
+    assert RankedWord.objects.filter(lexeme="innov").exists(), "chosen again at the end"
+    word_ranks_are_exact()
