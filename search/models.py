@@ -143,6 +143,9 @@ class CommonWord(models.Model):
     """A lexeme whose settled counts ``SettledWordCount`` keeps."""
 
     lexeme = models.CharField(max_length=255, primary_key=True)
+    # How many settled calls held it when the words were last chosen: which of a
+    # query's common words saves the most reading (migration 0013), nothing more.
+    ndoc = models.IntegerField(db_default=0)
 
     def __str__(self) -> str:
         return self.lexeme

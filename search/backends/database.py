@@ -415,13 +415,18 @@ class DatabaseBackend(SearchBackend):
             )
         if self.with_facets:
             # One word and no date range: its settled counts may be kept.
-            word = (
-                _single_lexeme(prelude.tsquery)
-                if terms and not (request.closes_before or request.closes_after)
-                else None
-            )
+            # One word and no date range: its settled counts and hot ranks may be
+            # kept; several words: the settled counts of one of them may be.
+            whole = terms and not (request.closes_before or request.closes_after)
+            word = _single_lexeme(prelude.tsquery) if whole else None
+            lone = _lone_lexemes(prelude.tsquery) if whole and word is None else []
             groups, best = self._pg_groups(
-                match, tiers, browsing=not match.params, top=top, word=word
+                match,
+                tiers,
+                browsing=not match.params,
+                top=top,
+                word=word,
+                lone=(prelude.tsquery, lone) if lone else None,
             )
             facets, count, live = _facets_from_groups(
                 groups, request, tiers.keys, prelude.issuer_order
@@ -486,6 +491,7 @@ class DatabaseBackend(SearchBackend):
         browsing: bool,
         top: TopLive | None = None,
         word: str | None = None,
+        lone: tuple[str, list[str]] | None = None,
     ) -> tuple[list[tuple], list[tuple[int, float]]]:
         """Matching calls counted by facet key and state (``STATES``), and ``top``'s best.
 
@@ -494,7 +500,11 @@ class DatabaseBackend(SearchBackend):
         alone, and when nothing narrows the match (browsing) their counts are read
         from ``search_facetkey`` instead of from 80 % of the index. For a query of one
         ``word``, its settled counts and its hot ranks are read when they are kept
-        (``CommonWord``, ``RankedWord``).
+        (``CommonWord``, ``RankedWord``). For a query of several words, ``lone`` (its
+        tsquery text and the words that are a lexeme each) may hold common words:
+        the settled matches are then the most frequent one's counts plus the matches
+        of the query that do not hold it (``search_vector @@ q && !! 'word'``), which
+        the GIN index finds without reading the rows that hold it.
         """
         state = Fragment(STATE_SQL, tiers.state_params())
         hot_match = match
@@ -571,6 +581,27 @@ class DatabaseBackend(SearchBackend):
             settled += Fragment(
                 " AND NOT EXISTS (SELECT FROM search_commonword WHERE lexeme = %s) GROUP BY 1",
                 [word],
+            )
+        elif tiers.settled_closed and lone is not None:
+            # No common word among them (NULL) leaves the query whole.
+            tsquery, lexemes = lone
+            common = Fragment(
+                "(SELECT lexeme FROM search_commonword WHERE lexeme = ANY(%s)"
+                " ORDER BY ndoc DESC, lexeme LIMIT 1)",
+                [lexemes],
+            )
+            settled = (
+                Fragment("SELECT facet_key, 0, n FROM search_settledwordcount WHERE lexeme = ")
+                + common
+                + Fragment(
+                    " AND n > 0 UNION ALL SELECT facet_key, 0, count(*)"
+                    " FROM search_settledentry WHERE search_vector @@ CASE WHEN "
+                )
+                + common
+                + Fragment(" IS NULL THEN %s::tsquery ELSE %s::tsquery && !! ", [tsquery, tsquery])
+                + Fragment("search_lexeme_tsquery(")
+                + common
+                + Fragment(") END GROUP BY 1")
             )
         else:
             # Grouping by the key alone when the state is the same for every row
@@ -1051,6 +1082,26 @@ END"""
 
 
 SINGLE_LEXEME_RE = re.compile(r"'((?:[^']|'')+)'")
+
+
+def _lone_lexemes(tsquery: str) -> list[str]:
+    """The lexemes that are a whole top-level alternative of ``tsquery``.
+
+    ``'port' | 'decarbon' | 'e' & 'commerc'`` gives ``['port', 'decarbon']``: the
+    query is "port, or decarbon, or both e and commerc", so a call not holding
+    ``port`` matches exactly when it matches the query without that alternative.
+    """
+    alternatives, depth, start, quoted = [], 0, 0, False
+    for i, char in enumerate(tsquery):
+        if char == "'":
+            quoted = not quoted  # a doubled quote toggles twice
+        elif not quoted and char in "()":
+            depth += 1 if char == "(" else -1
+        elif not quoted and depth == 0 and char == "|":
+            alternatives.append(tsquery[start:i].strip())
+            start = i + 1
+    alternatives.append(tsquery[start:].strip())
+    return [lexeme for part in alternatives if (lexeme := _single_lexeme(part))]
 
 
 def _single_lexeme(tsquery: str) -> str | None:

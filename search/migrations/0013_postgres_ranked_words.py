@@ -15,9 +15,13 @@ the refresh takes a SHARE lock on the hot tier, so that no writer's change falls
 between the ranks it computes and the list of words the trigger ranks.
 """
 
+from importlib import import_module
+
 from django.db import migrations
 
 from search.migrations._postgres import postgres_statements
+
+COMMON_WORDS = import_module("search.migrations.0011_postgres_common_words")
 
 RANK_COLUMNS = "entry_id, lexeme, rank, facet_key, opens_at, closes_at, closed_early, call_id"
 
@@ -32,6 +36,35 @@ WORD_RANKS = """
     JOIN search_rankedword k ON k.lexeme = w.lexeme"""
 
 FORWARD = [
+    # Migration 0011's choice of the common words, which now also records how many
+    # settled calls hold each (``search_commonword.ndoc``), and writes a word's counts
+    # together: a search reads them from a few pages instead of one page per key.
+    # Room on each page keeps the triggers' updates there (HOT updates).
+    "ALTER TABLE search_settledwordcount SET (fillfactor = 70)",
+    f"""CREATE OR REPLACE FUNCTION search_words_refresh(min_share double precision)
+        RETURNS integer LANGUAGE plpgsql AS $$
+        DECLARE total bigint; chosen text[]; ndocs integer[]; added text[];
+        BEGIN
+          LOCK TABLE search_settledentry IN SHARE MODE;
+          SELECT count(*) INTO total FROM search_settledentry;
+          SELECT COALESCE(array_agg(word), '{{}}'), COALESCE(array_agg(ndoc), '{{}}')
+          INTO chosen, ndocs
+          FROM ts_stat('SELECT search_vector FROM search_settledentry')
+          WHERE ndoc >= greatest(1, ceil(min_share * total));
+          DELETE FROM search_settledwordcount WHERE lexeme <> ALL(chosen);
+          DELETE FROM search_commonword WHERE lexeme <> ALL(chosen);
+          added := ARRAY(SELECT unnest(chosen) EXCEPT SELECT lexeme FROM search_commonword);
+          INSERT INTO search_commonword (lexeme) SELECT unnest(added);
+          UPDATE search_commonword c SET ndoc = w.ndoc
+          FROM unnest(chosen, ndocs) AS w(word, ndoc) WHERE w.word = c.lexeme;
+          INSERT INTO search_settledwordcount (lexeme, facet_key, n)
+          {COMMON_WORDS.WORD_COUNTS.format(rows="search_settledentry").replace(
+              "GROUP BY", "WHERE w.lexeme = ANY(added) GROUP BY")}
+          ORDER BY 1, 2;
+          UPDATE search_searchhorizon
+          SET words_refreshed_at = now(), words_settled = total WHERE id = 1;
+          RETURN cardinality(chosen);
+        END $$""",
     # The one-lexeme tsquery of a lexeme, as the tsquery text a search passes
     # ('innov') reads back: quotes and backslashes escaped.
     r"""CREATE OR REPLACE FUNCTION search_lexeme_tsquery(lexeme text) RETURNS tsquery
@@ -92,6 +125,12 @@ FORWARD = [
 ]
 
 BACKWARD = [
+    "ALTER TABLE search_settledwordcount RESET (fillfactor)",
+    *(
+        statement
+        for statement in COMMON_WORDS.FORWARD
+        if "FUNCTION search_words_refresh" in statement
+    ),
     "DROP TRIGGER IF EXISTS search_hot_words_insert ON search_hotentry",
     "DROP TRIGGER IF EXISTS search_hot_words_delete ON search_hotentry",
     "DROP TRIGGER IF EXISTS search_hot_words_update ON search_hotentry",

@@ -16,6 +16,7 @@ from django.utils import timezone
 from search.backends.base import CallDocument, SearchRequest
 from search.backends.database import (
     DatabaseBackend,
+    _lone_lexemes,
     refresh_common_words,
     refresh_ranked_words,
     settle,
@@ -249,6 +250,11 @@ def answers_without_word_counts(requests) -> list[dict]:
 
 ONE_WORD = [
     SearchRequest(query="innovation"),
+    # Several words: one common word's counts and the other words' scan.
+    SearchRequest(query="innovation drones"),
+    SearchRequest(query="capteurs pollution innovation", statuses=("closed",)),
+    SearchRequest(query="drones écoles", sectors=("sante",), sort="closing"),
+    SearchRequest(query="e-commerce hôpital"),
     SearchRequest(query="innovation", statuses=("closed",), sort="closing"),
     SearchRequest(query="hôpital", sectors=("sante",)),
     SearchRequest(query="drones", call_types=("challenge",), issuers=("cci",)),
@@ -287,6 +293,7 @@ def test_common_words_are_chosen_again_only_when_due():
     common = set(CommonWord.objects.values_list("lexeme", flat=True))
     assert {"innov", "marseil"} <= common, "in every call"
     assert "drone" not in common, "in 2 of the 7 settled calls"
+    assert CommonWord.objects.get(lexeme="innov").ndoc == SettledEntry.objects.count()
     assert not SettledWordCount.objects.filter(lexeme="drone").exists()
     word_counts_are_exact()
 
@@ -373,3 +380,17 @@ def test_maintain_chooses_the_ranked_words_with_the_common_words():
     backend.rebuild(corpus())
     assert RankedWord.objects.filter(lexeme="innov").exists(), "chosen again at the end"
     word_ranks_are_exact()
+
+
+@pytest.mark.parametrize(
+    ("tsquery", "lone"),
+    [
+        ("'port' | 'decarbon'", ["port", "decarbon"]),
+        ("'port' | 'e' & 'commerc' | 'hopital'", ["port", "hopital"]),
+        ("'e' & 'commerc'", []),
+        ("( 'a' | 'b' ) & 'c' | 'd'", ["d"]),
+        ("'l''air' | 'o|b'", ["l'air", "o|b"]),
+    ],
+)
+def test_lone_lexemes_are_the_whole_alternatives(tsquery, lone):
+    assert _lone_lexemes(tsquery) == lone
