@@ -131,10 +131,9 @@ def test_a_forced_malicious_template_reads_nothing_and_changes_nothing(
     password_hash = application.company.memberships.get().user.password
     response = decide(client, evaluator, application, django_capture_on_commit_callbacks)
     assert response.status_code == 302
+    assert all(CallPage.objects.get(pk=c.pk).live for c in calls)
     [message] = mail.outbox
     assert password_hash not in message.subject + message.body
-    assert "pbkdf2" not in message.subject + message.body
-    assert all(CallPage.objects.get(pk=c.pk).live for c in calls)
     application.refresh_from_db()
     assert application.status == S.ADMISSIBLE
 
