@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from applications.decisions import decision_choices, validate_template_source
+from applications.decisions import decision_choices
 from applications.evaluation import MAX_SCORE, MIN_SCORE, ScoreInput
 from applications.models import (
     SUBMITTED_STATUSES,
@@ -206,7 +206,11 @@ class DecisionForm(AccessibleErrorsMixin, forms.Form):
 
 
 class DecisionTemplateForm(WagtailAdminModelForm):
-    """An organisation's template: only for the organisations the user evaluates for."""
+    """An organisation's template: only for the organisations the user evaluates for.
+
+    The placeholders are checked by ``DecisionTemplate.clean``, which the form runs;
+    their list is the fields' help text.
+    """
 
     class Meta:
         model = DecisionTemplate
@@ -217,13 +221,3 @@ class DecisionTemplateForm(WagtailAdminModelForm):
         organisations = evaluated_organisations(for_user) if for_user else None
         if organisations is not None:
             self.fields["organisation"].queryset = organisations.order_by("name")
-
-    def clean_subject(self) -> str:
-        subject = self.cleaned_data["subject"]
-        validate_template_source(subject)
-        return subject
-
-    def clean_body(self) -> str:
-        body = self.cleaned_data["body"]
-        validate_template_source(body)
-        return body

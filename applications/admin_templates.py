@@ -8,8 +8,6 @@ write what it tells applicants; they never see another organisation's templates
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import Http404
@@ -124,10 +122,12 @@ class DefaultMessagesView(WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        sample = _sample_context()
         statuses = sorted({s for targets in DECISIONS.values() for s in targets}, key=_order)
         context["default_messages"] = [
-            (ApplicationStatus(status).label, default_decision_message(status, sample))
+            (
+                ApplicationStatus(status).label,
+                default_decision_message(status, _sample_values(status)),
+            )
             for status in statuses
         ]
         return context
@@ -137,16 +137,17 @@ def _order(status: str) -> int:
     return list(ApplicationStatus).index(ApplicationStatus(status))
 
 
-def _sample_context() -> dict:
+def _sample_values(status: str) -> dict[str, str]:
     """Example values, so that the preview reads as a real message."""
-    issuer = SimpleNamespace(name=_("Votre organisation"))
-    call = SimpleNamespace(title=_("Titre de l'appel"), issuer=issuer)
     return {
-        "application": SimpleNamespace(reference="AMP-2026-0001-C001"),
-        "call": call,
-        "company": _("Raison sociale du candidat"),
-        "reason": _("Le motif que vous indiquez avec la décision."),
-        "url": "https://…/espace/",
+        "entreprise": _("Raison sociale du candidat"),
+        "appel": _("Titre de l'appel"),
+        "identifiant_appel": "AMP-2026-0001",
+        "reference": "AMP-2026-0001-C001",
+        "decision": str(ApplicationStatus(status).label),
+        "motif": _("Le motif que vous indiquez avec la décision."),
+        "lien": "https://…/espace/",
+        "organisation": _("Votre organisation"),
     }
 
 

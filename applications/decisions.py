@@ -3,9 +3,11 @@
 ``application_decide`` is the only way an evaluator moves an application along
 ``DECISIONS``. The message is the organisation's ``DecisionTemplate`` for that
 decision when it wrote one, else the French default of
-``applications/email/decision*.txt``; it leaves after commit, so that nobody is told
-of a decision that was rolled back, and ``StatusChange.notified_at`` records that it
-left.
+``applications/email/decision*.txt``; both are filled from ``decision_values``, plain
+strings only, so that a text cannot reach the models behind them. The message leaves
+after commit, so that nobody is told of a decision that was rolled back, and
+``StatusChange.notified_at`` records that it left; a message that cannot be built or
+sent is logged and never undoes nor hides the decision.
 """
 
 from __future__ import annotations
@@ -17,10 +19,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.template import Context, Engine, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -33,13 +33,10 @@ from applications.models import (
     DecisionTemplate,
     StatusChange,
 )
+from applications.placeholders import DECISION_PLACEHOLDERS
+from portal.placeholders import PlaceholderError
 
 logger = logging.getLogger(__name__)
-
-#: Organisations' templates are rendered by a bare engine: plain text (no HTML
-#: escaping), and no loaders, so ``{% include %}`` or ``{% extends %}`` cannot reach
-#: the project's own templates.
-_TEMPLATE_ENGINE = Engine(autoescape=False, libraries={})
 
 
 class DecisionError(Exception):
@@ -66,56 +63,52 @@ def applicant_url(application: Application) -> str:
     return settings.PORTAL_BASE_URL.rstrip("/") + path
 
 
-def decision_context(application: Application, reason: str) -> dict:
+def decision_values(application: Application, status: str, reason: str) -> dict[str, str]:
+    """The value of each of ``DECISION_PLACEHOLDERS``: strings, never model objects."""
+    call = application.call
     return {
-        "application": application,
-        "call": application.call,
-        "company": application.company,
-        "reason": reason,
-        "url": applicant_url(application),
+        "entreprise": application.company.legal_name,
+        "appel": call.title,
+        "identifiant_appel": call.call_id or "",
+        "reference": application.reference,
+        "decision": _label(status),
+        "motif": reason,
+        "lien": applicant_url(application),
+        "organisation": call.issuer.name if call.issuer_id else "",
     }
 
 
-def validate_template_source(source: str) -> None:
-    """Refuse a subject or body that Django's template language cannot compile."""
-    try:
-        _TEMPLATE_ENGINE.from_string(source)
-    except TemplateSyntaxError as error:
-        raise ValidationError(
-            _("Ce modèle contient une erreur de syntaxe : %(error)s"),
-            params={"error": error},
-            code="template_syntax",
-        ) from error
+def default_decision_message(status: str, values: dict[str, str]) -> DecisionMessage:
+    """The French message the platform sends when the organisation wrote none.
 
-
-def default_decision_message(status: str, context: dict) -> DecisionMessage:
-    """The French message the platform sends when the organisation wrote none."""
-    context = {**context, "status": status, "status_label": ApplicationStatus(status).label}
+    A project template, but given the same plain strings as the organisations' texts.
+    """
+    context = {**values, "status": status}
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string("applications/email/decision_subject.txt", context)
         body = render_to_string("applications/email/decision.txt", context)
     return DecisionMessage(" ".join(subject.split()), body)
 
 
-def custom_decision_message(template: DecisionTemplate, context: dict) -> DecisionMessage:
-    subject = _TEMPLATE_ENGINE.from_string(template.subject).render(Context(context))
-    body = _TEMPLATE_ENGINE.from_string(template.body).render(Context(context))
+def custom_decision_message(template: DecisionTemplate, values: dict[str, str]) -> DecisionMessage:
+    subject = DECISION_PLACEHOLDERS.fill(template.subject, values)
+    body = DECISION_PLACEHOLDERS.fill(template.body, values)
     return DecisionMessage(" ".join(subject.split()), body)
 
 
 def decision_message(application: Application, status: str, reason: str) -> DecisionMessage:
     """The organisation's message for ``status`` if it wrote one, else the default."""
-    context = decision_context(application, reason)
+    values = decision_values(application, status, reason)
     template = DecisionTemplate.objects.filter(
         organisation_id=application.call.issuer_id, status=status
     ).first()
     if template is not None:
         try:
-            return custom_decision_message(template, context)
-        except TemplateSyntaxError:
-            # Forms validate templates; one broken since (by hand) must not block a decision.
-            logger.warning("Decision template %s does not compile; default used", template.pk)
-    return default_decision_message(status, context)
+            return custom_decision_message(template, values)
+        except PlaceholderError:
+            # Saving validates texts; one broken since (by hand) must not block a decision.
+            logger.warning("Decision template %s is not valid; default used", template.pk)
+    return default_decision_message(status, values)
 
 
 def applicant_recipients(application: Application) -> list[str]:
@@ -161,15 +154,17 @@ def application_decide(
     locked.save(update_fields=["status", "decided_at", "updated_at"])
     application.status, application.decided_at = locked.status, locked.decided_at
     if notify:
-        transaction.on_commit(lambda: notify_decision(change.pk))
+        # robust: a message that fails after commit is logged, never a 500 over a
+        # decision that is already saved.
+        transaction.on_commit(lambda: notify_decision(change.pk), robust=True)
     return change
 
 
 def notify_decision(status_change_id: int) -> bool:
     """E-mail the applicant about one logged decision; True once the message has left."""
-    change = StatusChange.objects.select_related("application__call", "application__company").get(
-        pk=status_change_id
-    )
+    change = StatusChange.objects.select_related(
+        "application__call__issuer", "application__company"
+    ).get(pk=status_change_id)
     application = change.application
     recipients = applicant_recipients(application)
     if not recipients:

@@ -6,6 +6,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,7 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.models import Orderable
 
+from applications.placeholders import DECISION_PLACEHOLDERS
 from applications.storage import attachment_path, get_private_storage
 
 
@@ -318,8 +320,9 @@ class CriterionScore(models.Model):
 class DecisionTemplate(models.Model):
     """The e-mail an organisation sends for one decision; defaults live in the code.
 
-    ``subject`` and ``body`` are Django templates rendered with ``application``,
-    ``call``, ``company``, ``reason`` and ``url``.
+    ``subject`` and ``body`` are texts with ``{name}`` placeholders from
+    ``DECISION_PLACEHOLDERS``, filled with plain strings: not templates, since the
+    people who write them must not reach other objects through them.
     """
 
     organisation = models.ForeignKey(
@@ -330,14 +333,10 @@ class DecisionTemplate(models.Model):
         max_length=20,
         choices=[(s.value, s.label) for s in ApplicationStatus if s in SUBMITTED_STATUSES[1:]],
     )
-    subject = models.CharField(_("objet"), max_length=200)
-    body = models.TextField(
-        _("message"),
-        help_text=_(
-            "Variables : {{ company }}, {{ call.title }}, {{ application.reference }}, "
-            "{{ reason }}, {{ url }}."
-        ),
+    subject = models.CharField(
+        _("objet"), max_length=200, help_text=DECISION_PLACEHOLDERS.help_text
     )
+    body = models.TextField(_("message"), help_text=DECISION_PLACEHOLDERS.help_text)
 
     panels = [
         FieldPanel("organisation"),
@@ -357,6 +356,17 @@ class DecisionTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} — {self.get_status_display()}"
+
+    def clean(self) -> None:
+        """Refuse a placeholder outside the list, with the list, before anything is saved."""
+        errors = {}
+        for name in ("subject", "body"):
+            try:
+                DECISION_PLACEHOLDERS.validate(getattr(self, name))
+            except ValidationError as error:
+                errors[name] = error
+        if errors:
+            raise ValidationError(errors)
 
 
 class Follow(models.Model):

@@ -136,13 +136,16 @@ def test_default_e_mail_goes_to_every_member_after_commit(
 
 
 def test_the_organisations_template_replaces_the_default(
-    evaluator, application, metropole, cci, django_capture_on_commit_callbacks
+    evaluator, call, application, metropole, cci, django_capture_on_commit_callbacks
 ):
     DecisionTemplate.objects.create(
         organisation=metropole,
         status=S.ADMISSIBLE,
-        subject="{{ company }} : dossier {{ application.reference }} recevable",
-        body="Bonjour {{ company }},\nL'appel « {{ call.title }} » : {{ reason }}\n{{ url }}",
+        subject="{entreprise} : dossier {reference} {decision}",
+        body=(
+            "Bonjour {entreprise},\nL'appel « {appel} » ({identifiant_appel}) de {organisation}"
+            " : {motif}\n{lien}\n{{accolades}}"
+        ),
     )
     DecisionTemplate.objects.create(
         organisation=cci, status=S.ADMISSIBLE, subject="Ne pas utiliser", body="Autre"
@@ -153,9 +156,12 @@ def test_the_organisations_template_replaces_the_default(
         )
     [message] = mail.outbox
     company = application.company.legal_name
-    assert message.subject == f"{company} : dossier {application.reference} recevable"
-    assert message.body.startswith(f"Bonjour {company},\nL'appel « Logistique urbaine")
-    assert ": Complet\nhttp://testserver/" in message.body
+    assert message.subject == f"{company} : dossier {application.reference} Recevable"
+    assert message.body == (
+        f"Bonjour {company},\nL'appel « Logistique urbaine décarbonée » ({call.call_id}) de "
+        f"{metropole.name} : Complet\nhttp://testserver/espace/candidatures/"
+        f"{application.public_id}/\n{{accolades}}"
+    )
 
 
 def test_no_e_mail_when_not_asked(
@@ -228,17 +234,17 @@ def test_a_template_can_only_be_created_for_ones_own_organisation(
     assert "Sélectionnez un choix valide" in response.content.decode()
     response = client.post(
         add,
-        {"organisation": metropole.pk, "status": "selected", "subject": "{% if %}", "body": "y"},
+        {"organisation": metropole.pk, "status": "selected", "subject": "{titre}", "body": "y"},
     )
-    assert "Ce modèle contient une erreur de syntaxe" in response.content.decode()
+    assert "« {titre} » n&#x27;est pas un texte à insérer connu." in response.content.decode()
     assert not DecisionTemplate.objects.exists()
     response = client.post(
         add,
         {
             "organisation": metropole.pk,
             "status": "selected",
-            "subject": "Retenue : {{ call.title }}",
-            "body": "{{ reason }}",
+            "subject": "Retenue : {appel}",
+            "body": "{motif}",
         },
     )
     assert response.status_code == 302
