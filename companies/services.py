@@ -122,13 +122,13 @@ def member_role_set(user, membership_id: int, role: str) -> Membership:
 
     An owner may step down too, as long as another owner remains.
     """
-    if role not in MembershipRole.values:
-        raise CompanyError
     with transaction.atomic():
         company, _own = lock_company_as_owner(user)
         target = company.memberships.filter(pk=membership_id).select_related("user").first()
         if target is None:
             raise MemberNotFound
+        if role not in MembershipRole.values:
+            raise CompanyError
         if role == MembershipRole.MEMBER and not _other_owners(company, target.user):
             raise LastOwner
         target.role = role

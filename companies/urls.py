@@ -10,12 +10,12 @@ urlpatterns = [
     path("invitations/<str:token>/rejoindre/", views.invitation_accept, name="invitation_accept"),
     path("invitations/<str:token>/refuser/", views.invitation_decline, name="invitation_decline"),
     path(
-        "invitations-envoyees/<int:pk>/annuler/",
+        "invitations-envoyees/<int:invitation_id>/annuler/",
         views.invitation_cancel,
         name="invitation_cancel",
     ),
-    path("membres/<int:pk>/role/", views.member_role, name="member_role"),
-    path("membres/<int:pk>/retirer/", views.member_remove, name="member_remove"),
+    path("membres/<int:membership_id>/role/", views.member_role, name="member_role"),
+    path("membres/<int:membership_id>/retirer/", views.member_remove, name="member_remove"),
     path("quitter/", views.leave, name="leave"),
     path("supprimer/", views.company_delete, name="delete"),
 ]

@@ -6,6 +6,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 
-def forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    """A 403 page that says in French why, with a way back."""
-    return render(request, "companies/forbidden.html", {"message": message}, status=403)
+def forbidden(request: HttpRequest, message: str, status: int = 403) -> HttpResponse:
+    """A refusal page (403, or 404 for another company's object) that says why in French."""
+    return render(request, "companies/forbidden.html", {"message": message}, status=status)

@@ -119,14 +119,14 @@ def invitation_decline(request: HttpRequest, token: str) -> HttpResponse:
 
 @applicant_required
 @require_POST
-def invitation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_cancel(request: HttpRequest, invitation_id: int) -> HttpResponse:
     """An owner withdraws an invitation that was not answered yet."""
     try:
-        cancelled = invitations.invitation_cancel(request.user, pk)
+        cancelled = invitations.invitation_cancel(request.user, invitation_id)
     except (NotOwner, NotMember) as error:
         return forbidden(request, str(error))
     except InvitationNotFound:
-        messages.info(request, _("Cette invitation n'est plus en attente."))
+        return forbidden(request, _("Cette invitation n'est plus en attente."), status=404)
     else:
         messages.success(
             request, _("L'invitation de %(email)s est annulée.") % {"email": cancelled.email}

@@ -14,6 +14,7 @@ from companies.models import MembershipRole
 from companies.services import (
     CompanyError,
     LastOwner,
+    MemberNotFound,
     NotMember,
     NotOwner,
     company_deletion_preview,
@@ -26,12 +27,14 @@ from companies.views.common import forbidden
 
 @applicant_required
 @require_POST
-def member_role(request: HttpRequest, pk: int) -> HttpResponse:
+def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     """Make a member owner (to hand over) or member again."""
     try:
-        target = member_role_set(request.user, pk, request.POST.get("role", ""))
+        target = member_role_set(request.user, membership_id, request.POST.get("role", ""))
     except (NotOwner, NotMember) as error:
         return forbidden(request, str(error))
+    except MemberNotFound as error:
+        return forbidden(request, str(error), status=404)
     except CompanyError as error:
         messages.error(request, str(error))
     else:
@@ -46,11 +49,13 @@ def member_role(request: HttpRequest, pk: int) -> HttpResponse:
 
 @applicant_required
 @require_POST
-def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
     try:
-        target = services.member_remove(request.user, pk)
+        target = services.member_remove(request.user, membership_id)
     except (NotOwner, NotMember) as error:
         return forbidden(request, str(error))
+    except MemberNotFound as error:
+        return forbidden(request, str(error), status=404)
     except CompanyError as error:
         messages.error(request, str(error))
     else:
