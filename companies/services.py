@@ -61,11 +61,6 @@ def membership_of(user) -> Membership | None:
     return Membership.objects.select_related("company").filter(user=user).first()
 
 
-def is_owner(user) -> bool:
-    membership = membership_of(user)
-    return membership is not None and membership.role == MembershipRole.OWNER
-
-
 def _lock_company_of(user) -> tuple[Company, Membership]:
     """Lock the user's company and return it with the user's membership, read after the lock.
 

@@ -1,4 +1,4 @@
-"""What the company views share: the refusal page and turning domain errors into answers."""
+"""What the company views share: a refusal page that says why."""
 
 from __future__ import annotations
 
