@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from organisations.validators import normalise_siret, validate_siret
@@ -100,16 +103,26 @@ class Membership(models.Model):
         return f"{self.user} — {self.company}"
 
 
+def invitation_token() -> str:
+    """A random, unguessable link token (the link alone lets nobody in: see invitations)."""
+    return secrets.token_urlsafe(32)
+
+
 class Invitation(models.Model):
-    """A member invites a colleague by e-mail; the colleague joins on sign-up or login."""
+    """An owner invites a colleague by e-mail; the colleague joins by clicking "Rejoindre".
+
+    Only pending invitations are kept: an accepted, refused or expired one is deleted,
+    so that the invitee's address does not outlive its purpose (GDPR).
+    """
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField(_("adresse e-mail"))
+    token = models.CharField(max_length=64, unique=True, default=invitation_token, editable=False)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("expire le"), db_index=True)
 
     class Meta:
         verbose_name = _("invitation")
@@ -120,3 +133,7 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.company}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()

@@ -21,7 +21,6 @@ from accounts.forms import CodeForm, LoginForm
 from accounts.models import Account
 from accounts.navigation import after_login_url
 from accounts.second_factor import totp_code_check
-from companies.services import invitation_join_pending
 from portal.throttling import record_login_failure
 
 PENDING_LOGIN = "accounts_pending_login"
@@ -44,9 +43,7 @@ class LoginView(auth_views.LoginView):
                 "since": time.time(),
             }
             return redirect("accounts:login_code")
-        response = super().form_valid(form)
-        invitation_join_pending(user)
-        return response
+        return super().form_valid(form)
 
     def get_default_redirect_url(self) -> str:
         return after_login_url(self.request.user)
@@ -87,7 +84,6 @@ def login_code(request: HttpRequest) -> HttpResponse:
         if totp_code_check(account, form.cleaned_data["code"]):
             del request.session[PENDING_LOGIN]
             login(request, user, backend=pending["backend"])
-            invitation_join_pending(user)
             return HttpResponseRedirect(pending.get("next") or after_login_url(user))
         record_login_failure(request)
         form.add_error("code", _("Ce code n'est pas le bon, ou il a expiré. Réessayez."))

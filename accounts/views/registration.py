@@ -21,7 +21,6 @@ from accounts.services import (
 )
 from accounts.throttling import rate_limit_exceeded, too_many_requests
 from accounts.tokens import ExpiredToken, InvalidToken
-from companies.services import invitation_join_pending
 
 _SIGNUP_EMAIL = "accounts_signup_email"
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -100,10 +99,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("accounts:login")
     login(request, user, backend=_BACKEND)
     request.session.pop(_SIGNUP_EMAIL, None)
-    company = invitation_join_pending(user)
     messages.success(request, _("Votre adresse est vérifiée : bienvenue !"))
-    if company is not None:
-        messages.success(request, _("Vous avez rejoint l'entreprise %(name)s.") % {"name": company})
     return redirect(after_login_url(user))
 
 

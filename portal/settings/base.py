@@ -355,3 +355,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # The filesystem transport does not create its folders.
     for _folder in ("queue", "processed", "control"):
         (VAR_DIR / "broker" / _folder).mkdir(parents=True, exist_ok=True)
+
+# --- Companies: invitations (companies/invitations.py) ----------------------------
+# An invitation link works this many days; expired ones are purged daily (GDPR).
+INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 14)
+# Invitations a company, and each of its owners, may send per 24 hours.
+INVITATION_LIMIT_PER_DAY = env_int("INVITATION_LIMIT_PER_DAY", 20)
+CELERY_BEAT_SCHEDULE["purge-expired-invitations"] = {
+    "task": "companies.tasks.purge_expired_invitations",
+    "schedule": timedelta(days=1),
+}

@@ -13,6 +13,7 @@ the matrix keeps covering every view.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
@@ -20,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from applications.models import Application, ApplicationStatus, Attachment, StatusChange
+from companies.models import Invitation
 from qanda.models import Question
 from tests.factories import (
     CompanyFactory,
@@ -67,6 +69,14 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "applications_admin:decide": (ORGANISATION_X_JUDGES, ORGANISATION_X_JUDGES),
     "applications_admin:attachment": (ORGANISATION_X_JUDGES, set()),
     "qanda_admin:answer": (ORGANISATION_X_PEOPLE, ORGANISATION_X_PEOPLE),
+    # Company A's invitation goes to an address none of the roles has: nobody may use it.
+    "companies:invitation": (set(), set()),
+    "companies:invitation_accept": (set(), set()),
+    "companies:invitation_decline": (set(), set()),
+    # Only company A's owner acts on its invitations and members (colleague_a's membership).
+    "companies:invitation_cancel": (set(), {"applicant_a"}),
+    "companies:member_role": (set(), {"applicant_a"}),
+    "companies:member_remove": (set(), {"applicant_a"}),
 }
 # Object URLs that are public or act only on the requester's own data.
 NOT_OBJECT_SCOPED = {
@@ -87,6 +97,7 @@ class World:
     application_b: Application
     attachment_a: Attachment
     question: Question
+    invitation: Invitation
 
 
 def _submitted(call, company, user, reference: str) -> Application:
@@ -140,7 +151,15 @@ def world(metropole, cci, settings, tmp_path) -> World:
     question = Question.objects.create(
         call=call, asked_by=users["applicant_a"], question="Le budget est-il ferme ?"
     )
-    return World(users, call, application_a, draft_a, application_b, attachment_a, question)
+    invitation = Invitation.objects.create(
+        company=company_a,
+        email="invitee@example.test",
+        invited_by=users["applicant_a"],
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    return World(
+        users, call, application_a, draft_a, application_b, attachment_a, question, invitation
+    )
 
 
 def _patterns(resolver: URLResolver, namespace: str | None = None):
@@ -163,6 +182,9 @@ def _kwargs(params: set[str], world: World, application: Application) -> dict:
         "call_id": world.call.pk,
         "question_id": world.question.pk,
         "slug": world.call.slug,
+        "token": world.invitation.token,
+        "invitation_id": world.invitation.pk,
+        "membership_id": world.users["colleague_a"].membership.pk,
     }
     return {name: values[name] for name in params}
 

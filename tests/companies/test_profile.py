@@ -9,7 +9,8 @@ from companies.models import Company, Membership
 from tests.accounts.conftest import page_text
 from tests.factories import CompanyFactory, applicant
 
-pytestmark = pytest.mark.django_db
+# Sectors come from migrations; a transactional test elsewhere may have flushed them.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_structure")]
 
 VALID_SIRET = "73282932000074"
 LA_POSTE_SIRET = "35600000098761"  # La Poste's own rule; fails the usual Luhn check
@@ -57,10 +58,9 @@ def test_create_the_company_profile(client, newcomer):
     assert "lea@example.test" in page, "members are listed"
 
 
-def test_edit_the_company_profile(client):
+def test_an_owner_edits_the_company_profile(client):
     company = CompanyFactory(legal_name="Ancien nom")
-    colleague = applicant(company=company, role="member")
-    client.force_login(colleague)
+    client.force_login(applicant(company=company, role="owner"))
     response = client.post(
         "/espace/entreprise/", profile_data(legal_name="Nouveau nom", siret=company.siret)
     )
@@ -68,6 +68,23 @@ def test_edit_the_company_profile(client):
     company.refresh_from_db()
     assert company.legal_name == "Nouveau nom"
     assert Company.objects.count() == 1
+
+
+def test_a_member_sees_the_profile_but_cannot_edit_it(client):
+    company = CompanyFactory(legal_name="Ancien nom", commune="Aubagne")
+    applicant(company=company, role="owner", email="lea@example.test")
+    client.force_login(applicant(company=company, role="member"))
+    page = page_text(client.get("/espace/entreprise/"))
+    assert "Aubagne" in page and "lea@example.test" in page, "the company and its members"
+    assert 'name="legal_name"' not in page, "no form"
+    assert "Seuls les responsables" in page
+    response = client.post(
+        "/espace/entreprise/", profile_data(legal_name="Nouveau nom", siret=company.siret)
+    )
+    assert response.status_code == 403
+    assert "Seuls les responsables" in page_text(response)
+    company.refresh_from_db()
+    assert company.legal_name == "Ancien nom"
 
 
 @pytest.mark.parametrize(
