@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from dataclasses import replace
+
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from calls.constants import SECTORS, CallStatus, CallType
 from organisations.models import Organisation
+from portal.paging import paginate_search
 from search.backends import get_backend
 from search.backends.base import SearchHit, SearchRequest
 from search.openapi import openapi_schema
@@ -87,12 +89,18 @@ def autocomplete(request: HttpRequest) -> JsonResponse:
 
 
 def _lenient(request: HttpRequest) -> tuple[SearchRequest, dict[str, str]]:
-    """Like the API, but drop the bad parameters and say so instead of refusing."""
+    """Like the API, but drop the bad parameters and say so instead of refusing.
+
+    ``page`` is left to ``paginate_search``, as on every listing: past the end, the
+    last page.
+    """
     issuers = _issuer_slugs()
+    params = request.GET.copy()
+    params.pop("page", None)
     try:
-        return parse_search_params(request.GET, issuers=issuers, strict=False), {}
+        return parse_search_params(params, issuers=issuers, strict=False), {}
     except InvalidParameters as error:
-        cleaned = request.GET.copy()
+        cleaned = params
         for name in error.errors:
             cleaned.pop(name, None)
         return parse_search_params(cleaned, issuers=issuers, strict=False), error.errors
@@ -134,9 +142,12 @@ def _facet_options(results, search_request: SearchRequest) -> list[dict]:
 def search_page(request: HttpRequest) -> HttpResponse:
     search_request, errors = _lenient(request)
     backend = get_backend()
-    results = backend.search(search_request)
-    paginator = Paginator(range(results.count), search_request.page_size)
-    page_obj = paginator.get_page(search_request.page)
+    page_obj, results = paginate_search(
+        lambda number: backend.search(replace(search_request, page=number)),
+        request.GET.get("page"),
+        search_request.page_size,
+    )
+    search_request = replace(search_request, page=page_obj.number)
     context = {
         "query": search_request.query,
         "search_request": search_request,
@@ -158,8 +169,6 @@ def search_page(request: HttpRequest) -> HttpResponse:
 
 def _closed_matches(search_request: SearchRequest, backend) -> int:
     """The empty state says how many closed calls would match, if any."""
-    from dataclasses import replace
-
     if "closed" in search_request.statuses:
         return 0
     wider = replace(search_request, statuses=("closed",), deadline="", page=1, page_size=1)
