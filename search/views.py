@@ -17,6 +17,7 @@ from search.backends import get_backend
 from search.backends.base import SearchHit, SearchRequest
 from search.openapi import openapi_schema
 from search.params import InvalidParameters, parse_search_params
+from search.throttling import throttled
 
 SECTOR_LABELS = dict(SECTORS)
 STATUS_LABELS = {s.value: s.label for s in CallStatus}
@@ -45,6 +46,7 @@ def hit_json(hit: SearchHit) -> dict:
 
 @transaction.non_atomic_requests  # a read: the search opens its own transaction
 @require_GET
+@throttled("api", "SEARCH_API_LIMIT_PER_MINUTE")
 def calls_api(request: HttpRequest) -> JsonResponse:
     issuers = _issuer_slugs() if "issuer" in request.GET else set()
     try:
@@ -80,6 +82,7 @@ def openapi(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+@throttled("autocomplete", "SEARCH_AUTOCOMPLETE_LIMIT_PER_MINUTE")
 def autocomplete(request: HttpRequest) -> JsonResponse:
     prefix = request.GET.get("q", "")[:100]
     return JsonResponse(
@@ -139,6 +142,7 @@ def _facet_options(results, search_request: SearchRequest) -> list[dict]:
     return facets
 
 
+@throttled("page", "SEARCH_PAGE_LIMIT_PER_MINUTE", page=True)
 def search_page(request: HttpRequest) -> HttpResponse:
     search_request, errors = _lenient(request)
     backend = get_backend()

@@ -355,3 +355,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # The filesystem transport does not create its folders.
     for _folder in ("queue", "processed", "control"):
         (VAR_DIR / "broker" / _folder).mkdir(parents=True, exist_ok=True)
+
+# --- Search rate limits (per client address and minute; 0 switches a limit off) ------
+SEARCH_API_LIMIT_PER_MINUTE = env_int("SEARCH_API_LIMIT_PER_MINUTE", 120)
+SEARCH_AUTOCOMPLETE_LIMIT_PER_MINUTE = env_int("SEARCH_AUTOCOMPLETE_LIMIT_PER_MINUTE", 120)
+SEARCH_PAGE_LIMIT_PER_MINUTE = env_int("SEARCH_PAGE_LIMIT_PER_MINUTE", 300)
