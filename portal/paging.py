@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 
 #: No listing has this many pages; a number past it is treated as "past the end".
 MAX_PAGE = 10_000
@@ -32,7 +33,7 @@ def page_number(raw: str | None) -> int | None:
     return number if 1 <= number <= MAX_PAGE else None
 
 
-def paginate(object_list: Sequence | object, raw: str | None, per_page: int) -> Page:
+def paginate(object_list: Sequence | QuerySet, raw: str | None, per_page: int) -> Page:
     """The page of ``object_list`` (a queryset or a list) that ``raw`` asks for."""
     paginator = Paginator(object_list, per_page)
     number = page_number(raw)
