@@ -11,7 +11,6 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -49,6 +48,7 @@ from applications.permissions import (
 from applications.reading import application_answers, call_questions
 from applications.services import STANDARD_FIELDS
 from calls.models import CallPage
+from portal.paging import paginate
 
 PER_PAGE = 50
 
@@ -181,7 +181,7 @@ def call_applications(request: HttpRequest, call_id: int) -> HttpResponse:
     form = ApplicationFilterForm(request.GET or None)
     filters = form.valid_filters()
     applications, scores = filtered_applications(call, request.user, filters)
-    page = Paginator(applications, PER_PAGE).get_page(request.GET.get("p"))
+    page = paginate(applications, request.GET.get("p"), PER_PAGE)
     query = request.GET.copy()
     query.pop("p", None)
     return _render(

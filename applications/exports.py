@@ -3,8 +3,9 @@
 One row per application with its reference, dates, status, company, standard
 answers, the call's own questions, each criterion's mean score, the overall mean,
 spread and number of evaluations. The CSV is for French Excel (UTF-8 with BOM, ``;``,
-decimal comma). Answers come from applicants: a text that a spreadsheet would take
-for a formula (``=``, ``+``, ``-``, ``@``…) is prefixed with an apostrophe.
+decimal comma). Answers come from applicants and question labels from editors: any
+text, header cells included, that a spreadsheet would take for a formula (``=``, ``+``,
+``-``, ``@``…) is prefixed with an apostrophe.
 
 Files are written to temporary files on disk, not built in memory: a call's
 attachments may weigh gigabytes (30 MB per application).
@@ -135,7 +136,7 @@ def write_csv(table: ExportTable, output: IO[bytes]) -> None:
     """CSV for French Excel: UTF-8 with a BOM, ``;`` between fields, decimal comma."""
     text = io.TextIOWrapper(output, encoding="utf-8-sig", newline="", write_through=True)
     writer = csv.writer(text, delimiter=";", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(table.header)
+    writer.writerow([_csv_value(label) for label in table.header])
     for row in table.rows:
         writer.writerow([_csv_value(value) for value in row])
     text.detach()
@@ -144,7 +145,7 @@ def write_csv(table: ExportTable, output: IO[bytes]) -> None:
 def write_xlsx(table: ExportTable, output: IO[bytes]) -> None:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Candidatures"))
-    sheet.append(table.header)
+    sheet.append([_xlsx_value(label) for label in table.header])
     for row in table.rows:
         sheet.append([_xlsx_value(value) for value in row])
     workbook.save(output)

@@ -4,14 +4,18 @@ A call ends when it is withdrawn (``withdrawn_at``), else when it was closed ear
 (``closed_early_at``), else at its deadline (``closes_at``). Once that moment is
 older than the retention period, every application to the call goes — drafts
 included — with its attachments (rows and files), evaluations and status changes.
-The questions asked on such a call stay (their published answers are public
-information) but no longer point to who asked them.
+
+Other apps hold personal data tied to a call too (the Q&A's questions): they
+register a :class:`PurgeContributor` from their ``AppConfig.ready()``, and their
+part goes in the same transaction as the call's applications. This app thus knows
+nothing of them: they depend on it, not the other way round.
 """
 
 from __future__ import annotations
 
 import calendar
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -29,9 +33,34 @@ from applications.models import (
     StatusChange,
 )
 from calls.models import CallPage
-from qanda.models import Question
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PurgeContributor:
+    """Another app's personal data tied to a call, purged with the call's applications.
+
+    ``pending`` selects the calls (``CallPage`` lookups) where something is left to
+    purge; ``purge(call, dry_run)`` purges (or only counts) and returns counts by
+    key; ``labels`` says in French what each key counts, for the command's report.
+    """
+
+    pending: Callable[[], Q]
+    purge: Callable[[CallPage, bool], dict[str, int]]
+    labels: dict[str, str]
+
+
+_contributors: list[PurgeContributor] = []
+
+
+def register_purge_contributor(contributor: PurgeContributor) -> None:
+    if contributor not in _contributors:  # ready() may run twice in some test set-ups
+        _contributors.append(contributor)
+
+
+def purge_labels() -> dict[str, str]:
+    return {key: label for c in _contributors for key, label in c.labels.items()}
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -53,12 +82,19 @@ def retention_cutoff(now: datetime | None = None) -> datetime:
     return months_before(now or timezone.now(), settings.APPLICATION_RETENTION_MONTHS)
 
 
+def _pending() -> Q:
+    pending = Q(applications__isnull=False)
+    for contributor in _contributors:
+        pending |= contributor.pending()
+    return pending
+
+
 def expired_calls(cutoff: datetime) -> QuerySet[CallPage]:
-    """Calls that ended by ``cutoff`` and still hold applications or askers' identities."""
+    """Calls that ended by ``cutoff`` and still hold applications or other apps' data."""
     return (
         CallPage.objects.annotate(ended_at=Coalesce("withdrawn_at", "closed_early_at", "closes_at"))
         .filter(ended_at__lte=cutoff)
-        .filter(Q(applications__isnull=False) | Q(applicant_questions__asked_by__isnull=False))
+        .filter(_pending())
         .distinct()
         .order_by("ended_at", "pk")
     )
@@ -78,7 +114,7 @@ class CallPurge:
     attachment_bytes: int = 0
     evaluations: int = 0
     status_changes: int = 0
-    askers_forgotten: int = 0
+    others: dict[str, int] = field(default_factory=dict)  # the contributors' counts
 
 
 @dataclass
@@ -115,7 +151,6 @@ def applications_purge(*, now: datetime | None = None, dry_run: bool = False) ->
 def _purge_call(call: CallPage, dry_run: bool) -> CallPurge:
     applications = Application.objects.select_for_update().filter(call=call)
     attachments = Attachment.objects.filter(application__call=call)
-    askers = Question.objects.filter(call=call, asked_by__isnull=False)
     files = attachments.aggregate(count=Count("pk"), size=Coalesce(Sum("size"), 0))
     summary = CallPurge(
         page_id=call.pk,
@@ -128,12 +163,12 @@ def _purge_call(call: CallPage, dry_run: bool) -> CallPurge:
         attachment_bytes=files["size"],
         evaluations=Evaluation.objects.filter(application__call=call).count(),
         status_changes=StatusChange.objects.filter(application__call=call).count(),
-        askers_forgotten=askers.count(),
     )
+    for contributor in _contributors:
+        summary.others.update(contributor.purge(call, dry_run))
     if dry_run:
         return summary
     applications.delete()  # cascades; applications.signals removes each file after commit
-    askers.update(asked_by=None)
     logger.info(
         "purged %s applications and %s files of call %s",
         summary.applications,

@@ -1471,6 +1471,7 @@ def main() -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("SEARCH_API_LIMIT_PER_MINUTE", "0")  # one client, many requests
 
     import django
 

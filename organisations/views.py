@@ -1,12 +1,14 @@
 """Public pages of the organisations."""
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from calls.models import CallPage
 from organisations.models import Organisation
+from portal.paging import paginate
+
+PAST_CALLS_PER_PAGE = 10
 
 
 def organisation_list(request: HttpRequest) -> HttpResponse:
@@ -19,7 +21,9 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     calls = CallPage.objects.live().public_listing().filter(issuer=organisation)
     open_calls = calls.open(now)
-    past = Paginator(calls.closed(now).order_by("-closes_at"), 10).get_page(request.GET.get("page"))
+    past = paginate(
+        calls.closed(now).order_by("-closes_at"), request.GET.get("page"), PAST_CALLS_PER_PAGE
+    )
     return render(
         request,
         "organisations/organisation_detail.html",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from calls.models import CallPage
 from calls.snapshots import public_url
+from portal.paging import paginate
 from qanda.forms import AnswerForm, QuestionFilterForm
 from qanda.selectors import (
     answerable_questions,
@@ -52,7 +52,7 @@ def question_list(request: HttpRequest) -> HttpResponse:
     questions = filter_questions(questions, form.cleaned_data.get("state", ""))
     if form.cleaned_data.get("call"):
         questions = questions.filter(call_id=form.cleaned_data["call"])
-    page = Paginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(questions, request.GET.get("page"), PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return TemplateResponse(

@@ -1,8 +1,21 @@
 """The OpenAPI 3.1 description of the public search API, served at ``/api/v1/openapi.json``."""
 
 from calls.constants import SECTORS, CallType
+from portal.paging import MAX_PAGE
 
 STATUS_VALUES = ["open", "upcoming", "closed"]
+
+#: The answer to a client over its per-minute limit (``search.throttling``).
+TOO_MANY_REQUESTS = {
+    "description": "Trop de requêtes depuis cette adresse dans la minute.",
+    "headers": {
+        "Retry-After": {
+            "description": "Secondes à attendre avant de réessayer.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TooManyRequests"}}},
+}
 
 
 def _param(name: str, description: str, schema: dict, array: bool = False) -> dict:
@@ -82,7 +95,11 @@ def openapi_schema(server: str) -> dict:
                                 "default": "relevance",
                             },
                         ),
-                        _param("page", "Page.", {"type": "integer", "minimum": 1, "default": 1}),
+                        _param(
+                            "page",
+                            "Page (au-delà de la dernière, une page vide).",
+                            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+                        ),
                         _param(
                             "page_size",
                             "Résultats par page.",
@@ -118,16 +135,21 @@ def openapi_schema(server: str) -> dict:
                             },
                         },
                         "400": {
-                            "description": "Paramètres invalides.",
+                            "description": (
+                                "Paramètres invalides, inconnus ou répétés (une seule valeur "
+                                "pour q, sort, closes_before, closes_after, page, page_size)."
+                            ),
                             "content": {
                                 "application/json": {
                                     "schema": {"$ref": "#/components/schemas/Error"}
                                 }
                             },
                         },
+                        "429": TOO_MANY_REQUESTS,
                     },
                 }
-            }
+            },
+            "/api/v1/autocomplete/": {"get": _autocomplete_operation()},
         },
         "components": {
             "schemas": {
@@ -163,15 +185,51 @@ def openapi_schema(server: str) -> dict:
                         },
                     },
                 },
+                "TooManyRequests": {
+                    "type": "object",
+                    "required": ["error", "message", "retry_after"],
+                    "properties": {
+                        "error": {"type": "string", "const": "too_many_requests"},
+                        "message": {"type": "string"},
+                        "retry_after": {"type": "integer", "minimum": 1},
+                    },
+                },
                 "Error": {
                     "type": "object",
                     "required": ["error", "message", "fields"],
                     "properties": {
-                        "error": {"type": "string"},
+                        "error": {"type": "string", "const": "invalid_parameters"},
                         "message": {"type": "string"},
                         "fields": {"type": "object", "additionalProperties": {"type": "string"}},
                     },
                 },
             }
+        },
+    }
+
+
+def _autocomplete_operation() -> dict:
+    return {
+        "operationId": "autocompleteCalls",
+        "summary": "Suggestions de titres d'appels",
+        "parameters": [
+            _param("q", "Début du texte saisi (100 caractères au plus).", {"type": "string"})
+        ],
+        "responses": {
+            "200": {
+                "description": "Titres suggérés.",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["suggestions"],
+                            "properties": {
+                                "suggestions": {"type": "array", "items": {"type": "string"}}
+                            },
+                        }
+                    }
+                },
+            },
+            "429": TOO_MANY_REQUESTS,
         },
     }

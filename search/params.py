@@ -13,6 +13,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from calls.constants import SECTORS, CallType
+from portal.paging import MAX_PAGE
 from search.backends.base import SearchRequest
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -20,6 +21,8 @@ STATUSES = ("open", "upcoming", "closed")
 DEADLINES = ("week", "month", "later")
 SORTS = ("relevance", "closing", "newest")
 MAX_PAGE_SIZE = 100
+#: Parameters that take one value: the API refuses ``page=2&page=3`` rather than guess.
+SINGLE_VALUED = ("q", "deadline", "closes_before", "closes_after", "sort", "page", "page_size")
 KNOWN = {
     "q",
     "type",
@@ -112,10 +115,14 @@ def parse_search_params(
         closes_before=_date(params, "closes_before", errors, end_of_day=False),
         closes_after=_date(params, "closes_after", errors, end_of_day=True),
         sort=sort if sort in SORTS else "relevance",
-        page=_int(params, "page", 1, 1, 10_000, errors),
+        page=_int(params, "page", 1, 1, MAX_PAGE, errors),
         page_size=_int(params, "page_size", default_page_size, 1, MAX_PAGE_SIZE, errors),
         now=timezone.now(),
     )
+    if strict:  # said last: it explains the other errors the repeated value may cause
+        for name in SINGLE_VALUED:
+            if len(params.getlist(name)) > 1:
+                errors[name] = "une seule valeur attendue."
     if errors:
         raise InvalidParameters(errors)
     return request

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from dataclasses import replace
+
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -11,10 +12,12 @@ from django.views.decorators.http import require_GET
 
 from calls.constants import SECTORS, CallStatus, CallType
 from organisations.models import Organisation
+from portal.paging import paginate_search
 from search.backends import get_backend
 from search.backends.base import SearchHit, SearchRequest
 from search.openapi import openapi_schema
 from search.params import InvalidParameters, parse_search_params
+from search.throttling import throttled
 
 SECTOR_LABELS = dict(SECTORS)
 STATUS_LABELS = {s.value: s.label for s in CallStatus}
@@ -43,6 +46,7 @@ def hit_json(hit: SearchHit) -> dict:
 
 @transaction.non_atomic_requests  # a read: the search opens its own transaction
 @require_GET
+@throttled("api", "SEARCH_API_LIMIT_PER_MINUTE")
 def calls_api(request: HttpRequest) -> JsonResponse:
     issuers = _issuer_slugs() if "issuer" in request.GET else set()
     try:
@@ -78,6 +82,7 @@ def openapi(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+@throttled("autocomplete", "SEARCH_AUTOCOMPLETE_LIMIT_PER_MINUTE")
 def autocomplete(request: HttpRequest) -> JsonResponse:
     prefix = request.GET.get("q", "")[:100]
     return JsonResponse(
@@ -87,12 +92,18 @@ def autocomplete(request: HttpRequest) -> JsonResponse:
 
 
 def _lenient(request: HttpRequest) -> tuple[SearchRequest, dict[str, str]]:
-    """Like the API, but drop the bad parameters and say so instead of refusing."""
+    """Like the API, but drop the bad parameters and say so instead of refusing.
+
+    ``page`` is left to ``paginate_search``, as on every listing: past the end, the
+    last page.
+    """
     issuers = _issuer_slugs()
+    params = request.GET.copy()
+    params.pop("page", None)
     try:
-        return parse_search_params(request.GET, issuers=issuers, strict=False), {}
+        return parse_search_params(params, issuers=issuers, strict=False), {}
     except InvalidParameters as error:
-        cleaned = request.GET.copy()
+        cleaned = params
         for name in error.errors:
             cleaned.pop(name, None)
         return parse_search_params(cleaned, issuers=issuers, strict=False), error.errors
@@ -131,12 +142,16 @@ def _facet_options(results, search_request: SearchRequest) -> list[dict]:
     return facets
 
 
+@throttled("page", "SEARCH_PAGE_LIMIT_PER_MINUTE", page=True)
 def search_page(request: HttpRequest) -> HttpResponse:
     search_request, errors = _lenient(request)
     backend = get_backend()
-    results = backend.search(search_request)
-    paginator = Paginator(range(results.count), search_request.page_size)
-    page_obj = paginator.get_page(search_request.page)
+    page_obj, results = paginate_search(
+        lambda number: backend.search(replace(search_request, page=number)),
+        request.GET.get("page"),
+        search_request.page_size,
+    )
+    search_request = replace(search_request, page=page_obj.number)
     context = {
         "query": search_request.query,
         "search_request": search_request,
@@ -158,8 +173,6 @@ def search_page(request: HttpRequest) -> HttpResponse:
 
 def _closed_matches(search_request: SearchRequest, backend) -> int:
     """The empty state says how many closed calls would match, if any."""
-    from dataclasses import replace
-
     if "closed" in search_request.statuses:
         return 0
     wider = replace(search_request, statuses=("closed",), deadline="", page=1, page_size=1)

@@ -13,7 +13,6 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpRequest
@@ -43,6 +42,7 @@ from wagtail.url_routing import RouteResult
 from calls.blocks import CALL_BODY_BLOCKS
 from calls.constants import CallStatus, CallType
 from calls.panels import CallLifecyclePanel
+from portal.paging import paginate_search
 from syndication.panels import SyndicationPanel
 
 
@@ -93,22 +93,14 @@ class CallIndexPage(Page):
         context = super().get_context(request, *args, **kwargs)
         form = CallFilterForm(request.GET or None)
         backend = get_backend()
-        wanted = _page_number(request.GET.get("page"))
-        results = backend.search(form.search_request(wanted, self.page_size))
-        paginator = Paginator(range(results.count), self.page_size)
-        page = paginator.get_page(wanted)
-        if page.number != wanted:  # past the last page: show the last one
-            results = backend.search(form.search_request(page.number, self.page_size))
+        page, results = paginate_search(
+            lambda number: backend.search(form.search_request(number, self.page_size)),
+            request.GET.get("page"),
+            self.page_size,
+        )
         page.object_list = CallPage.objects.in_search_order([h.call_id for h in results.hits])
         context.update(filter_form=form, calls_page=page, result_count=results.count)
         return context
-
-
-def _page_number(raw: str | None) -> int:
-    try:
-        return max(1, int(raw or 1))
-    except ValueError:
-        return 1
 
 
 class CallFolderPermissionTester(PagePermissionTester):

@@ -365,3 +365,8 @@ CELERY_BEAT_SCHEDULE["purge-expired-invitations"] = {
     "task": "companies.tasks.purge_expired_invitations",
     "schedule": timedelta(days=1),
 }
+
+# --- Search rate limits (per client address and minute; 0 switches a limit off) ------
+SEARCH_API_LIMIT_PER_MINUTE = env_int("SEARCH_API_LIMIT_PER_MINUTE", 120)
+SEARCH_AUTOCOMPLETE_LIMIT_PER_MINUTE = env_int("SEARCH_AUTOCOMPLETE_LIMIT_PER_MINUTE", 120)
+SEARCH_PAGE_LIMIT_PER_MINUTE = env_int("SEARCH_PAGE_LIMIT_PER_MINUTE", 300)

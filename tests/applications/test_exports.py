@@ -171,3 +171,45 @@ def test_a_missing_file_is_listed_not_fatal(client, setup):
 )
 def test_safe_filename(name, expected):
     assert safe_filename(name) == expected
+
+
+HOSTILE_LABELS = [
+    '=HYPERLINK("http://evil.example","x")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\tcmd",
+    "\rcmd",
+]
+
+
+@pytest.fixture
+def hostile_headers(metropole):
+    """Question labels are written by editors: a label is as untrusted as an answer."""
+    call = create_call(metropole, title="Libellés piégés")
+    _questions, _criteria = set_form(
+        call,
+        questions=[
+            {"label": label, "kind": QuestionKind.TEXT, "required": False}
+            for label in HOSTILE_LABELS
+        ],
+    )
+    submitted_application(call)
+    return {"call": call, "evaluator": evaluator_of(metropole)}
+
+
+def test_csv_header_cells_are_neutralised(client, hostile_headers):
+    _response, body = download(client, hostile_headers, "export_csv")
+    header = next(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert header[-len(HOSTILE_LABELS) - 4 : -4] == ["'" + label for label in HOSTILE_LABELS]
+
+
+def test_xlsx_header_cells_are_neutralised(client, hostile_headers):
+    _response, body = download(client, hostile_headers, "export_xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    cells = next(sheet.iter_rows())[-len(HOSTILE_LABELS) - 4 : -4]
+    # The XML of XLSX stores a carriage return as a line feed: compare the rest.
+    assert [c.value[:2] for c in cells] == ["'" + label[0] for label in HOSTILE_LABELS[:-1]] + [
+        "'\n"
+    ]
+    assert all(cell.data_type == "s" for cell in cells)  # text, not formulas

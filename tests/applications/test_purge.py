@@ -201,7 +201,7 @@ def test_askers_are_forgotten_but_published_answers_stay(metropole):
     assert old_question.asked_by is None and old_question.answer == "R"
     assert old_question.is_published
     assert recent_question.asked_by == asker
-    assert [c.askers_forgotten for c in report.calls] == [1]
+    assert [c.others["askers_forgotten"] for c in report.calls] == [1]
 
 
 def test_dry_run_deletes_nothing_and_prints_the_counts(metropole):

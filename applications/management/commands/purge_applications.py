@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from applications.purge import CallPurge, PurgeReport, applications_purge
+from applications.purge import CallPurge, PurgeReport, applications_purge, purge_labels
 
 
 class Command(BaseCommand):
@@ -36,14 +36,16 @@ class Command(BaseCommand):
 
 
 def _call_line(call: CallPurge, verb: str) -> str:
+    labels = purge_labels()
     ended = timezone.localtime(call.ended_at).strftime("%d/%m/%Y")
     name = f"{call.call_id} « {call.title} »" if call.call_id else f"« {call.title} »"
     return (
         f"- {name}, terminé le {ended} : {call.applications} candidature(s) {verb} "
         f"dont {call.drafts} brouillon(s), {call.attachments} pièce(s) jointe(s) "
         f"({filesizeformat(call.attachment_bytes)}), {call.evaluations} évaluation(s), "
-        f"{call.status_changes} changement(s) de statut ; {call.askers_forgotten} question(s) "
-        f"détachée(s) de leur auteur."
+        f"{call.status_changes} changement(s) de statut"
+        + "".join(f" ; {count} {labels[key]}" for key, count in call.others.items())
+        + "."
     )
 
 
