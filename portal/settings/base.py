@@ -355,3 +355,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # The filesystem transport does not create its folders.
     for _folder in ("queue", "processed", "control"):
         (VAR_DIR / "broker" / _folder).mkdir(parents=True, exist_ok=True)
+
+# --- Hardening: health details, request body limits ------------------------------------
+# /healthz shows details (errors, versions, index names) only to staff and to a monitor
+# sending "Authorization: Bearer <HEALTHZ_TOKEN>"; empty means no token is accepted.
+HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN", "")
