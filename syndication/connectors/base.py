@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 USER_AGENT = "amp-innovation-portal/1 (relais des appels)"
 # Stored excerpts of partner answers stay short (ICD errors are one line each).
 EXCERPT_LENGTH = 1000
+# PartnerListing.remote_url's max_length: a longer link could not be stored.
+REMOTE_URL_MAX_LENGTH = 500
 
 
 @dataclass
@@ -184,7 +186,7 @@ class Connector:
     def partner_link(self, url: Any) -> str:
         """The partner's link to keep, or "" (with a warning) when it is not on its host."""
         url = str(url or "")
-        if not url or is_partner_link(url, self.base_url):
+        if not url or (len(url) <= REMOTE_URL_MAX_LENGTH and is_partner_link(url, self.base_url)):
             return url
         logger.warning("%s answered a link outside its host, not stored: %r", self.kind, url[:200])
         return ""

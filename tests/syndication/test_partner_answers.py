@@ -95,6 +95,7 @@ def pactepme(server: HostilePartner) -> PactePmeConnector:
         "https://ailleurs.example/opportunites/AMP-2026-0042",
         "//ailleurs.example/x",
         "http://[::1",
+        "http://127.0.0.1/" + "a" * 500,  # longer than the stored field
     ],
 )
 def test_mba_links_off_the_partners_host_are_not_stored(hostile, caplog, link):
