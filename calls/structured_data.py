@@ -12,6 +12,11 @@ from django.utils.safestring import SafeString, mark_safe
 if TYPE_CHECKING:
     from calls.models import CallPage
 
+# The escapes of ``django.utils.html.json_script``, which cannot be used itself: it
+# writes its own ``<script type="application/json">`` element, and JSON-LD needs
+# ``application/ld+json``. Each stays valid JSON for the same character.
+JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
 
 def call_json_ld(call: CallPage, request: HttpRequest | None = None) -> SafeString:
     """A graph of the ``Demand`` and the ``Organization`` that ``seeks`` it."""
@@ -44,6 +49,7 @@ def call_json_ld(call: CallPage, request: HttpRequest | None = None) -> SafeStri
             organisation["identifier"] = call.issuer.siret
         graph.append(organisation)
     data = {"@context": "https://schema.org", "@graph": graph}
-    # "</" cannot appear inside the script element: escape it in the JSON.
-    payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
-    return mark_safe(payload)  # noqa: S308  (JSON built here, with "</" escaped)
+    # Django's ``json_script`` escapes: no "<", ">" or "&" is left in the element, so
+    # no text of an editor's can close the script or open a comment or a tag.
+    payload = json.dumps(data, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
+    return mark_safe(payload)  # noqa: S308  (JSON built here, HTML characters escaped)

@@ -52,3 +52,11 @@ def run_checks() -> dict[str, Any]:
         "status": "ok" if all(r["ok"] for r in results.values()) else "error",
         "checks": results,
     }
+
+
+def public_report(report: dict[str, Any]) -> dict[str, Any]:
+    """The report without details: only ok/failing per component."""
+    return {
+        "status": report["status"],
+        "checks": {name: {"ok": result["ok"]} for name, result in report["checks"].items()},
+    }

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from syndication.connectors.base import is_partner_link
 from syndication.models import (
     AttemptOutcome,
     Delivery,
@@ -131,9 +132,17 @@ class PartnerStatus:
 
     @property
     def remote_url(self) -> str:
-        """The call's page on the partner, only while the partner shows it."""
+        """The call's page on the partner, only while the partner shows it.
+
+        Checked again here: a link stored before the connectors checked them is not shown
+        unless it is an http(s) address on the partner's host.
+        """
         listing = self.listing
-        return listing.remote_url if listing and listing.present else ""
+        if not listing or not listing.present or not listing.remote_url:
+            return ""
+        return (
+            listing.remote_url if is_partner_link(listing.remote_url, self.partner.base_url) else ""
+        )
 
 
 def latest_deliveries(call_id: str) -> dict[int, Delivery]:

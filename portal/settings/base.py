@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.request_limits.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.csp.ContentSecurityPolicyMiddleware",
+    "portal.media_headers.UserMediaHeadersMiddleware",
     "portal.throttling.LoginRateLimitMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -173,13 +175,22 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Request bodies, read before the CSRF check (see portal/request_limits.py for the cap
+# on the whole body). The non-file part: the largest public form is a few hundred KB
+# of text; the CMS's page editor posts the most, a long StreamField page.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
+# A long page in the CMS sends a few fields per block; public forms a few dozen.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 5000)
+# Files of one application sent at once (its total size is capped separately).
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 30)
+# Not a cap: uploads above this are streamed to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Application files: never under MEDIA_ROOT, only streamed by a view after a check.
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "docx", "xlsx", "ods", "csv", "txt"]
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
-WAGTAILIMAGES_EXTENSIONS = ["png", "jpg", "jpeg", "webp", "svg"]
+# No SVG: an SVG is a document that can carry scripts (stored XSS when opened directly).
+WAGTAILIMAGES_EXTENSIONS = ["png", "jpg", "jpeg", "webp"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 5 * 1024 * 1024
 
 # --- Wagtail -------------------------------------------------------------------
@@ -370,3 +381,8 @@ CELERY_BEAT_SCHEDULE["purge-expired-invitations"] = {
 SEARCH_API_LIMIT_PER_MINUTE = env_int("SEARCH_API_LIMIT_PER_MINUTE", 120)
 SEARCH_AUTOCOMPLETE_LIMIT_PER_MINUTE = env_int("SEARCH_AUTOCOMPLETE_LIMIT_PER_MINUTE", 120)
 SEARCH_PAGE_LIMIT_PER_MINUTE = env_int("SEARCH_PAGE_LIMIT_PER_MINUTE", 300)
+
+# --- Hardening: health details, request body limits ------------------------------------
+# /healthz shows details (errors, versions, index names) only to staff and to a monitor
+# sending "Authorization: Bearer <HEALTHZ_TOKEN>"; empty means no token is accepted.
+HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN", "")

@@ -10,17 +10,23 @@ the outcome, so a connector is a plain mapping plus a plain HTTP client.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import requests
 from django.conf import settings
 
+logger = logging.getLogger(__name__)
+
 USER_AGENT = "amp-innovation-portal/1 (relais des appels)"
 # Stored excerpts of partner answers stay short (ICD errors are one line each).
 EXCERPT_LENGTH = 1000
+# PartnerListing.remote_url's max_length: a longer link could not be stored.
+REMOTE_URL_MAX_LENGTH = 500
 
 
 @dataclass
@@ -142,6 +148,25 @@ def transport_failure(error: TransportError) -> Outcome:
     return Outcome("transient", None, str(error))
 
 
+def is_partner_link(url: str, base_url: str) -> bool:
+    """An http(s) address on the partner's configured host, and nothing else.
+
+    The link is shown to editors in the admin, whose CSP allows inline scripts: a
+    ``javascript:`` or foreign address from a compromised partner must never get there.
+    """
+    try:
+        parts, base = urlsplit(url), urlsplit(base_url)
+        host = parts.hostname
+    except ValueError:  # a malformed netloc, such as an unclosed IPv6 bracket
+        return False
+    return parts.scheme in ("http", "https") and bool(host) and host == base.hostname
+
+
+def path_segment(remote_id: str) -> str:
+    """A partner's id as one path segment: ``../admin`` or ``a/b?x`` cannot move the request."""
+    return quote(remote_id, safe="")
+
+
 class Connector:
     """Base class of a partner connector; one module per partner implements it.
 
@@ -157,3 +182,11 @@ class Connector:
 
     def deliver(self, job: DeliveryJob) -> Outcome:
         raise NotImplementedError
+
+    def partner_link(self, url: Any) -> str:
+        """The partner's link to keep, or "" (with a warning) when it is not on its host."""
+        url = str(url or "")
+        if not url or (len(url) <= REMOTE_URL_MAX_LENGTH and is_partner_link(url, self.base_url)):
+            return url
+        logger.warning("%s answered a link outside its host, not stored: %r", self.kind, url[:200])
+        return ""

@@ -117,7 +117,7 @@ class MbaConnector(Connector):
                 "delivered",
                 status,
                 remote_id=str(body.get("id") or job.call_id),
-                remote_url=str(body.get("url") or ""),
+                remote_url=self.partner_link(body.get("url")),
                 present=True,
             )
         if method == "PUT" and status == 409:

@@ -26,6 +26,7 @@ from syndication.connectors.base import (
     PartnerResponse,
     TransportError,
     classify_failure,
+    path_segment,
     send,
     transport_failure,
 )
@@ -245,7 +246,8 @@ class PactePmeConnector(Connector):
         )
         body = response.json() or {}
         if response.status_code == 201 and body.get("id") is not None:
-            learned.remote_id, learned.remote_url = str(body["id"]), str(body.get("url") or "")
+            learned.remote_id = str(body["id"])
+            learned.remote_url = self.partner_link(body.get("url"))
             learned.present = True
             return True
         if response.status_code == 409 and body.get("error") == "duplicate_external_reference":
@@ -263,7 +265,7 @@ class PactePmeConnector(Connector):
             if created and not job.create_key_reused:
                 self._close_if_needed(job, remote_id)
                 return
-        response = self._call("PATCH", f"/api/v2/challenges/{remote_id}", payload)
+        response = self._call("PATCH", f"/api/v2/challenges/{path_segment(remote_id)}", payload)
         body = response.json() or {}
         if response.status_code == 409 and body.get("error") == "stale_revision":
             learned.error = "une révision plus récente est déjà en place chez Pacte PME"
@@ -271,7 +273,7 @@ class PactePmeConnector(Connector):
         if response.status_code != 200:
             raise Refused(classify_failure(response, error_message(response)))
         if body.get("url"):
-            learned.remote_url = str(body["url"])
+            learned.remote_url = self.partner_link(body["url"])
         learned.present = True
         self._close_if_needed(job, remote_id)
 
@@ -279,7 +281,9 @@ class PactePmeConnector(Connector):
         if job.snapshot.get("status") != "closed":
             return
         response = self._call(
-            "POST", f"/api/v2/challenges/{remote_id}/cloture", {"revision": job.version}
+            "POST",
+            f"/api/v2/challenges/{path_segment(remote_id)}/cloture",
+            {"revision": job.version},
         )
         stale = response.status_code == 409 and (response.json() or {}).get("error") == (
             "stale_revision"
@@ -300,7 +304,7 @@ class PactePmeConnector(Connector):
                 # Refused now, so refused then: nothing was created.
             remote_id = learned.remote_id
         if remote_id:
-            response = self._call("DELETE", f"/api/v2/challenges/{remote_id}")
+            response = self._call("DELETE", f"/api/v2/challenges/{path_segment(remote_id)}")
             if response.status_code not in (204, 404):
                 raise Refused(classify_failure(response, error_message(response)))
         learned.remote_id, learned.remote_url, learned.present = "", "", False

@@ -28,6 +28,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+HEALTHZ_TOKEN = "jeton-de-supervision-embarque-" + "e" * 30
+
+
 @pytest.fixture
 def embedded_env(tmp_path: Path) -> dict[str, str]:
     env = {
@@ -40,6 +43,7 @@ def embedded_env(tmp_path: Path) -> dict[str, str]:
         PORTAL_VAR_DIR=str(tmp_path),
         DEMO_MBA_PORT=str(_free_port()),
         DEMO_PACTEPME_PORT=str(_free_port()),
+        HEALTHZ_TOKEN=HEALTHZ_TOKEN,
     )
     return env
 
@@ -58,8 +62,9 @@ def manage(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-def get_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=5) as response:
+def get_json(url: str, headers: dict[str, str] | None = None) -> dict:
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())
 
 
@@ -87,7 +92,7 @@ def test_run_sets_up_and_serves_the_portal_with_no_server(embedded_env, tmp_path
 
         def healthy():
             try:
-                return get_json(f"{base}/healthz")
+                return get_json(f"{base}/healthz", {"Authorization": f"Bearer {HEALTHZ_TOKEN}"})
             except OSError:
                 return None
 

@@ -107,7 +107,7 @@ def test_panel_shows_each_partners_state_error_and_link(client, partners, call, 
     )
     PartnerListing.objects.filter(partner=partners["pactepme"], call_id=call.call_id).update(
         remote_id="PP-42",
-        remote_url="https://pactepme.example/appels/PP-42",
+        remote_url="http://127.0.0.1:9/appels/PP-42",
         present=True,
         delivered_version=1,
     )
@@ -120,10 +120,25 @@ def test_panel_shows_each_partners_state_error_and_link(client, partners, call, 
     assert "3 mars 2026 à 14:05" in content  # Paris time
     assert "délai dépassé" in content  # the raw message, behind "Détails techniques"
     assert "Relayé" in content
-    assert 'href="https://pactepme.example/appels/PP-42"' in content
+    assert 'href="http://127.0.0.1:9/appels/PP-42"' in content
     # A publisher may retry the failing one, not the delivered one.
     assert retry_url(failing) in content
     assert content.count("Relancer maintenant") == 1
+
+
+@pytest.mark.parametrize(
+    "stored", ["javascript:alert(document.cookie)", "https://ailleurs.example/appels/PP-42"]
+)
+def test_panel_never_links_to_a_stored_address_off_the_partners_host(
+    client, partners, call, metropole, stored
+):
+    make_delivery(partners["pactepme"], call.call_id, state=DeliveryState.DELIVERED)
+    PartnerListing.objects.filter(partner=partners["pactepme"], call_id=call.call_id).update(
+        remote_id="PP-42", remote_url=stored, present=True, delivered_version=1
+    )
+    content = edit_page(client, reviewer_of(metropole), call)
+    assert "Relayé" in content
+    assert stored not in content and "Voir l'appel sur" not in content
 
 
 def test_panel_offers_retry_only_to_publishers(client, partners, call, metropole):
