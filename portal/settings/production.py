@@ -10,6 +10,9 @@ if not env_str("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
 if env_str("CELERY_BROKER_URL", "filesystem://").startswith("filesystem://"):
     raise ImproperlyConfigured("Production needs CELERY_BROKER_URL (Redis or RabbitMQ).")
 
+if not env_str("MFA_ENCRYPTION_KEY", ""):
+    raise ImproperlyConfigured("Production needs MFA_ENCRYPTION_KEY (a Fernet key).")
+
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

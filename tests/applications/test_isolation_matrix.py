@@ -73,8 +73,6 @@ NOT_OBJECT_SCOPED = {
     "applications:apply",  # slug of a public call: each company gets its own application
     "applications:follow",
     "qanda:ask",
-    "accounts:verify",
-    "accounts:password_reset_confirm",
 }
 
 
