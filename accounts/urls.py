@@ -13,7 +13,7 @@ from allauth.mfa.totp import views as totp_views
 from allauth.mfa.webauthn import views as webauthn_views
 from django.urls import include, path, re_path
 
-from accounts.views import personal_data
+from accounts.views import personal_data, second_factor
 
 _reset_from_key = r"^mot-de-passe/nouveau/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$"
 
@@ -75,7 +75,7 @@ allauth_urlpatterns = [
     path("securite/", mfa_views.index, name="mfa_index"),
     path("securite/code/", mfa_views.authenticate, name="mfa_authenticate"),
     path("securite/reauthentification/", mfa_views.reauthenticate, name="mfa_reauthenticate"),
-    path("securite/totp/activer/", totp_views.activate_totp, name="mfa_activate_totp"),
+    path("securite/totp/activer/", second_factor.activate_totp, name="mfa_activate_totp"),
     path("securite/totp/desactiver/", totp_views.deactivate_totp, name="mfa_deactivate_totp"),
     path(
         "securite/codes-de-secours/",
