@@ -234,14 +234,22 @@ def staff_login(client, user, password: str = PASSWORD) -> None:
     assert client.session.get("_auth_user_id") == str(user.pk)
 
 
-def staff_login_browser(page, base_url: str, user, password: str = PASSWORD) -> None:
-    """The same through a real browser: the login page, then the code page."""
+def staff_login_browser(page, base_url: str, user, next: str = "/admin/", password=PASSWORD):
+    """The same through a real browser, from the CMS's login address to ``next``."""
     secret = enrol_totp(user)
-    page.goto(f"{base_url}/compte/connexion/")
-    page.get_by_label("Nom d'utilisateur ou e-mail").fill(user.get_username())
-    page.get_by_label("Mot de passe", exact=True).fill(password)
-    page.get_by_role("button", name="Se connecter", exact=True).click()
+    page.goto(f"{base_url}/admin/login/?next={next}")
+    page.fill("input[name=login]", user.get_username())
+    page.fill("input[name=password]", password)
+    page.locator("form button[type=submit]").first.click()
     page.wait_for_url("**/compte/securite/code/**")
-    page.get_by_label("Code").fill(totp_code(secret, user))
-    page.get_by_role("button", name="Valider").click()
-    page.wait_for_load_state()
+    page.fill("input[name=code]", totp_code(secret, user))
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url(f"**{next}")
+
+
+def log_in_as(client, user) -> None:
+    """Staff through the login form and the second factor; anyone else with force_login."""
+    if user.has_perm("wagtailadmin.access_admin"):
+        staff_login(client, user)
+    else:
+        client.force_login(user)

@@ -28,6 +28,7 @@ from tests.factories import (
     create_call,
     editor_of,
     evaluator_of,
+    log_in_as,
     reviewer_of,
 )
 
@@ -168,7 +169,7 @@ def _kwargs(params: set[str], world: World, application: Application) -> dict:
 def _client_for(client, user):
     client.logout()
     if user is not None:
-        client.force_login(user)
+        log_in_as(client, user)
     return client
 
 
