@@ -40,7 +40,7 @@ def personal_data(request: HttpRequest) -> HttpResponse:
 def delete_account(request: HttpRequest) -> HttpResponse:
     """Say beforehand what goes with the account; the user proved who they are just before."""
     user = request.user
-    form = DeleteAccountForm(request.POST or None)
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         logout(request)
         account_delete(user)

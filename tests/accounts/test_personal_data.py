@@ -158,6 +158,7 @@ def test_deleting_one_member_keeps_the_company_for_the_others(
     application = application_with_file(call, company, user, stored_files)
     Question.objects.create(call=call, asked_by=user, question="Le budget est-il fixé ?")
     log_in(client, user.email, PASSWORD)
+    client.post("/compte/reauthentification/", {"password": PASSWORD})
 
     page = page_text(client.get("/compte/supprimer/"))
     assert "Votre entreprise sera aussi supprimée" not in page
