@@ -6,11 +6,14 @@ the move to allauth); staff keep the username the CMS gave them.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -67,3 +70,24 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         return after_login_url(request.user)
+
+    # Links in mails point at the portal's public address, never at the request's Host.
+    def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation) -> str:
+        return _public_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        from allauth.account.internal import flows
+
+        local = flows.password_reset.get_reset_password_from_key_url(self.request, key)
+        return _public_url(urlsplit(local).path)
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        ctx = {
+            "signup_url": _public_url(reverse("account_signup")),
+            "password_reset_url": _public_url(reverse("account_reset_password")),
+        }
+        self.send_mail("account/email/account_already_exists", email, ctx)
+
+
+def _public_url(path: str) -> str:
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
