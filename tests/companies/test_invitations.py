@@ -7,6 +7,7 @@ from django.core import mail
 
 from companies.models import Invitation, Membership
 from tests.accounts.conftest import (
+    PASSWORD,
     empty_counters,  # noqa: F401 (autouse: sign-up counters start empty)
     last_mail_to,
     link_in_mail,
@@ -47,9 +48,11 @@ def test_an_invited_colleague_signs_up_and_joins(client, company):
     form = client.get(signup_link)
     assert 'value="paul@example.test"' in form.content.decode()
     client.post("/compte/inscription/", signup_data(email="paul@example.test"))
-    verified = client.get(link_in_mail(mail.outbox[-1], "/compte/verification/"))
+    verified = client.post(link_in_mail(mail.outbox[-1], "/compte/verification/"))
     assert verified.status_code == 302
-    assert verified["Location"] != "/espace/entreprise/", "they have a company: the dashboard"
+    assert "_auth_user_id" not in client.session, "a verification link logs nobody in"
+    client.post("/compte/connexion/", {"login": "paul@example.test", "password": PASSWORD})
+    client.get("/espace/entreprise/")  # pending invitations are handled there
 
     membership = Membership.objects.get(user__username="paul@example.test")
     assert (membership.company, membership.role) == (company, "member")
