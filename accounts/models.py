@@ -10,20 +10,16 @@ from django.utils.translation import gettext_lazy as _
 class Account(models.Model):
     """One per applicant user (staff of the organisations have none).
 
-    The e-mail address is the login (Django's ``username`` holds it, lower-cased);
-    an account cannot log in on the public site until the address is verified.
+    The e-mail address is the login (Django's ``username`` holds it, lower-cased).
+    Its verification and the second factor are allauth's (``EmailAddress``,
+    ``Authenticator``); the properties below read them for the other apps.
     """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account"
     )
-    email_verified_at = models.DateTimeField(_("adresse vérifiée le"), null=True, blank=True)
     consent_at = models.DateTimeField(_("consentement donné le"))
     consent_version = models.CharField(_("version du texte de consentement"), max_length=20)
-    totp_secret = models.CharField(max_length=64, blank=True, editable=False)
-    totp_enabled_at = models.DateTimeField(
-        _("double authentification activée le"), null=True, blank=True
-    )
     notify_followed_calls = models.BooleanField(
         _("être prévenu des réponses sur les appels suivis"), default=True
     )
@@ -37,8 +33,16 @@ class Account(models.Model):
 
     @property
     def is_verified(self) -> bool:
-        return self.email_verified_at is not None
+        from allauth.account.models import EmailAddress
+
+        return EmailAddress.objects.filter(user_id=self.user_id, verified=True).exists()
 
     @property
     def has_second_factor(self) -> bool:
-        return self.totp_enabled_at is not None
+        from allauth.mfa.models import Authenticator
+
+        return (
+            Authenticator.objects.filter(user_id=self.user_id)
+            .exclude(type=Authenticator.Type.RECOVERY_CODES)
+            .exists()
+        )

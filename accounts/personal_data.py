@@ -10,6 +10,8 @@ from django.utils import timezone
 
 
 def personal_data_export(user) -> dict:
+    from allauth.account.models import EmailAddress
+
     from accounts.models import Account
     from applications.models import Application, Follow
     from companies.models import Membership
@@ -33,7 +35,10 @@ def personal_data_export(user) -> dict:
             "last_name": user.last_name,
             "date_joined": user.date_joined,
             "last_login": user.last_login,
-            "email_verified_at": account.email_verified_at if account else None,
+            "email_addresses": [
+                {"email": address.email, "verified": address.verified, "primary": address.primary}
+                for address in EmailAddress.objects.filter(user=user)
+            ],
             "consent_at": account.consent_at if account else None,
             "consent_version": account.consent_version if account else None,
             # Whether the second factor is on; never its secret.

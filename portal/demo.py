@@ -3,7 +3,8 @@
 Calls go through the importer (``calls.importing``), exactly like a real import;
 their dates are offsets from today so the demo always shows open, upcoming and
 closed calls. Passwords are generated on the first run and kept, with the
-accounts, in ``var/demo-credentials.json`` (never in the repository).
+accounts and the staff's TOTP secrets, in ``var/demo-credentials.json`` (never in
+the repository).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from wagtail.models import Site
 
+from accounts.demo import ensure_demo_totp, ensure_verified_address
 from calls.importing import ImportReport, import_calls
 from organisations.models import Organisation
 from organisations.provisioning import organisation_provision
@@ -118,6 +120,7 @@ def ensure_accounts(credentials_file: Path) -> dict[str, dict[str, str]]:
         if organisation_name is None:
             user.is_staff = user.is_superuser = True
         user.save()
+        entry["totp_secret"] = ensure_demo_totp(user, entry.get("totp_secret"))
         if organisation_name is not None:
             organisation = Organisation.objects.get(name=organisation_name)
             user.groups.add(getattr(organisation, f"{role}_group"))
@@ -146,15 +149,14 @@ def ensure_applicant(entry: dict[str, str] | None) -> dict[str, str]:
     )
     user.set_password(entry["password"])
     user.save()
-    now = timezone.now()
     Account.objects.get_or_create(
         user=user,
         defaults={
-            "consent_at": now,
+            "consent_at": timezone.now(),
             "consent_version": settings.ACCOUNT_CONSENT_VERSION,
-            "email_verified_at": now,
         },
     )
+    ensure_verified_address(user)
     company, created = Company.objects.get_or_create(
         siret=DEMO_COMPANY["siret"], defaults=DEMO_COMPANY
     )

@@ -1,46 +1,69 @@
-"""Rate limit on logins: after too many failures from one address, refuse for a while.
+"""Shared rate-limit helpers: who the client is, and an atomic counter in the cache.
 
-Failures are counted per client address in the cache (shared by all processes when
-the cache is Redis or the database); a success clears the count. The limit applies
-to every login form of the site, the CMS's included.
+Every limit of the site (login failures, forms that send mail, the search API) counts
+through ``count_hit`` and keys its buckets on ``client_address``, which honours
+``PORTAL_TRUSTED_PROXY_COUNT``: behind the production reverse proxy, REMOTE_ADDR is the
+proxy's address and would put every visitor in one bucket.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.core.cache import cache
-from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
-from django.template.loader import render_to_string
+import ipaddress
 
-#: Every form that checks a password or a second-factor code (the CMS's and the public ones).
-LOGIN_PATHS = ("/admin/login/", "/compte/connexion/", "/compte/connexion/code/")
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connections, router, transaction
+from django.http import HttpRequest
+
+HOUR = 3600
+
+
+def _clean_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
 
 
 def client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
+    """The client's IP address, as seen by the first proxy we trust.
 
-
-def _key(request: HttpRequest) -> str:
-    return f"login-failures:{client_address(request)}"
-
-
-def login_failures(request: HttpRequest) -> int:
-    return cache.get(_key(request), 0)
-
-
-def is_login_blocked(request: HttpRequest) -> bool:
-    return login_failures(request) >= settings.LOGIN_FAILURE_LIMIT
+    Each of the ``PORTAL_TRUSTED_PROXY_COUNT`` proxies appends the address it received
+    the request from to X-Forwarded-For, so the client is the right-most entry that no
+    trusted proxy wrote; entries left of it may be forged by the client and are ignored.
+    A header shorter than expected (a request that did not pass every proxy) falls back
+    to its left-most entry; an unreadable one to REMOTE_ADDR.
+    """
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    trusted = settings.PORTAL_TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if trusted <= 0 or not forwarded:
+        return remote
+    entries = [entry for entry in forwarded.split(",") if entry.strip()]
+    if not entries:
+        return remote
+    candidate = entries[-trusted] if len(entries) >= trusted else entries[0]
+    return _clean_ip(candidate) or remote
 
 
 def count_hit(key: str, window_seconds: int) -> int:
     """Count one hit under ``key`` and return the count so far.
 
-    The window is fixed and starts at the first hit; the cache is shared by all
-    processes, so every rate limit of the site counts through here.
+    The window is fixed and starts at the first hit. ``cache.add`` is atomic on every
+    shared backend and Redis's ``incr`` is too; Django's database cache implements
+    ``incr`` as a read then a write, so there the row is locked first (on PostgreSQL;
+    SQLite already serialises writing transactions) and two processes never both read
+    the same count.
     """
     cache.add(key, 0, timeout=window_seconds)
+    backend = caches["default"]
+    if isinstance(backend, DatabaseCache):
+        return _incr_locked(backend, key, window_seconds)
+    return _incr(key, window_seconds)
+
+
+def _incr(key: str, window_seconds: int) -> int:
     try:
         return cache.incr(key)
     except ValueError:  # expired between add() and incr()
@@ -48,34 +71,20 @@ def count_hit(key: str, window_seconds: int) -> int:
         return 1
 
 
-def record_login_failure(request: HttpRequest) -> None:
-    """Count one failure: a wrong password (through the signal) or a wrong second-factor code."""
-    count_hit(_key(request), settings.LOGIN_FAILURE_WINDOW_SECONDS)
+def _incr_locked(backend: DatabaseCache, key: str, window_seconds: int) -> int:
+    db = router.db_for_write(backend.cache_model_class)
+    connection = connections[db]
+    with transaction.atomic(using=db):
+        if connection.vendor == "postgresql":
+            table = connection.ops.quote_name(backend._table)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT cache_key FROM {table} WHERE cache_key = %s FOR UPDATE",  # noqa: S608
+                    [backend.make_and_validate_key(key)],
+                )
+        return _incr(key, window_seconds)
 
 
-@receiver(user_login_failed)
-def count_login_failure(sender, credentials, request: HttpRequest | None = None, **kwargs):
-    if request is not None:
-        record_login_failure(request)
-
-
-@receiver(user_logged_in)
-def clear_login_failures(sender, request: HttpRequest | None = None, **kwargs):
-    if request is not None:
-        cache.delete(_key(request))
-
-
-class LoginRateLimitMiddleware:
-    """Answer 429 to login attempts from an address that failed too often."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method == "POST" and request.path in LOGIN_PATHS and is_login_blocked(request):
-            minutes = settings.LOGIN_FAILURE_WINDOW_SECONDS // 60
-            body = render_to_string("portal/login_blocked.html", {"minutes": minutes}, request)
-            response = HttpResponse(body, status=429)
-            response["Retry-After"] = str(settings.LOGIN_FAILURE_WINDOW_SECONDS)
-            return response
-        return self.get_response(request)
+def rate_limit_exceeded(request: HttpRequest, bucket: str, limit: int, window: int = HOUR) -> bool:
+    """Count this request in ``bucket`` and say whether the client went over ``limit``."""
+    return count_hit(f"rate:{bucket}:{client_address(request)}", window) > limit

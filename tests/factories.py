@@ -143,6 +143,8 @@ def applicant(
     company=None, *, email: str | None = None, verified: bool = True, role: str = "owner"
 ):
     """A verified applicant account acting for ``company`` (a new one by default)."""
+    from allauth.account.models import EmailAddress
+
     from accounts.models import Account
     from companies.models import Membership
 
@@ -153,8 +155,101 @@ def applicant(
         user=user,
         consent_at=timezone.now(),
         consent_version="test",
-        email_verified_at=timezone.now() if verified else None,
     )
+    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
     if company is not False:
         Membership.objects.create(user=user, company=company or CompanyFactory(), role=role)
     return user
+
+
+# --- Logging staff in as production does: password, then a second factor -------------
+
+#: The password UserFactory gives every user.
+PASSWORD = "mot-de-passe-de-test"
+_login_addresses = count(1)
+
+
+def enrol_totp(user, secret: str | None = None) -> str:
+    """Give ``user`` a verified address and a TOTP authenticator; return its secret.
+
+    Staff must have both to reach the CMS (accounts.middleware); the authenticator is
+    created as allauth's activation does, with the secret encrypted (accounts.mfa).
+    """
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import generate_totp_secret
+
+    from accounts.mfa import decrypt_secret, encrypt_secret
+
+    if user.email and not EmailAddress.objects.filter(user=user, verified=True).exists():
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email.lower(), defaults={"verified": True, "primary": True}
+        )
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if existing is not None and secret is None:
+        return decrypt_secret(existing.data["secret"])
+    secret = secret or generate_totp_secret()
+    Authenticator.objects.update_or_create(
+        user=user,
+        type=Authenticator.Type.TOTP,
+        defaults={"data": {"secret": encrypt_secret(secret)}},
+    )
+    return secret
+
+
+def totp_code(secret: str, user=None) -> str:
+    """The current code of ``secret``.
+
+    allauth refuses a code used before (replay protection, in the cache); tests log the
+    same user in several times within 30 seconds, so the marker of this user's current
+    code is dropped first.
+    """
+    import pyotp
+    from allauth.core.internal.cryptokit import normalize_user_code
+    from django.core.cache import cache
+
+    code = pyotp.TOTP(secret).now()
+    if user is not None:
+        cache.delete(f"allauth.mfa.totp.used?user={user.pk}&code={normalize_user_code(code)}")
+    return code
+
+
+def staff_login(client, user, password: str = PASSWORD) -> None:
+    """Log ``user`` in through the login form and a TOTP code, as production does.
+
+    Each call comes from an address of its own (TEST-NET-2), so that a test that logs
+    many people in does not hit allauth's per-address limit on login requests.
+    """
+    secret = enrol_totp(user)
+    n = next(_login_addresses)
+    address = {"REMOTE_ADDR": f"198.51.{n // 250 % 250}.{n % 250 + 1}"}
+    client.logout()
+    response = client.post(
+        "/compte/connexion/", {"login": user.get_username(), "password": password}, **address
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response["Location"].startswith("/compte/securite/code/"), response["Location"]
+    response = client.post("/compte/securite/code/", {"code": totp_code(secret, user)}, **address)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert client.session.get("_auth_user_id") == str(user.pk)
+
+
+def staff_login_browser(page, base_url: str, user, next: str = "/admin/", password=PASSWORD):
+    """The same through a real browser, from the CMS's login address to ``next``."""
+    secret = enrol_totp(user)
+    page.goto(f"{base_url}/admin/login/?next={next}")
+    page.fill("input[name=login]", user.get_username())
+    page.fill("input[name=password]", password)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url("**/compte/securite/code/**")
+    page.fill("input[name=code]", totp_code(secret, user))
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url(f"**{next}")
+
+
+def log_in_as(client, user) -> None:
+    """Staff through the login form and the second factor; anyone else with force_login."""
+    if user.has_perm("wagtailadmin.access_admin"):
+        staff_login(client, user)
+    else:
+        client.force_login(user)

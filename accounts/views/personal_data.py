@@ -1,9 +1,10 @@
-"""GDPR pages: download one's data, delete one's account."""
+"""GDPR pages: download one's data, delete one's account (after re-authentication)."""
 
 from __future__ import annotations
 
 import json
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.serializers.json import DjangoJSONEncoder
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import applicant_required
-from accounts.forms import PasswordConfirmForm
+from accounts.forms import DeleteAccountForm
 from accounts.personal_data import personal_data_export
 from accounts.services import account_delete, account_deletion_preview
 
@@ -34,11 +35,12 @@ def personal_data(request: HttpRequest) -> HttpResponse:
 
 
 @applicant_required
+@reauthentication_required
 @require_http_methods(["GET", "POST"])
 def delete_account(request: HttpRequest) -> HttpResponse:
-    """Confirm with the password; say beforehand what goes with the account."""
+    """Say beforehand what goes with the account; the user proved who they are just before."""
     user = request.user
-    form = PasswordConfirmForm(user, request.POST or None)
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         logout(request)
         account_delete(user)

@@ -11,6 +11,9 @@ from portal.settings.base import *  # noqa: F403
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = VAR_DIR / "mail"  # noqa: F405
 
+# Passkeys on http://localhost:8000 (browsers refuse them on an IP address such as 127.0.0.1).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
+
 # Serve static files straight from the apps (no collectstatic needed).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -43,6 +43,9 @@ for _kind, _partner in SYNDICATION_PARTNERS.items():  # noqa: F405
             f"({_kind.upper()}_BASE_URL), not {_partner['base_url']!r}."
         )
 
+if not env_str("MFA_ENCRYPTION_KEY", ""):
+    raise ImproperlyConfigured("Production needs MFA_ENCRYPTION_KEY (a Fernet key).")
+
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

@@ -45,6 +45,11 @@ def signup_data(**changes) -> dict:
     return data
 
 
+def log_in(client, login: str, password: str, **extra):
+    """Post the login form (the real path: allauth records the password authentication)."""
+    return client.post("/compte/connexion/", {"login": login, "password": password}, **extra)
+
+
 def page_text(response) -> str:
     """The response's HTML with entities decoded (Django escapes apostrophes as &#x27;)."""
     return html.unescape(response.content.decode())

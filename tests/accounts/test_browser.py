@@ -1,4 +1,4 @@
-"""In a real browser: sign up, verify from the mail, complete the company profile, log in again.
+"""In a real browser: sign up, verify from the mail, log in, complete the company profile.
 
 axe-core checks the sign-up, login and company profile pages, blank and with errors.
 """
@@ -33,11 +33,18 @@ def test_sign_up_verify_profile_and_log_in_again(page, live_server, site_structu
     page.get_by_label("Confirmation du mot de passe").fill(PASSWORD)
     page.get_by_label("J'accepte que mes données").check()
     page.get_by_role("button", name="Créer mon compte").click()
-    page.wait_for_url("**/compte/inscription/envoye/")
+    page.wait_for_url("**/compte/verification/envoyee/")
     assert page.get_by_role("heading", name="Vérifiez votre adresse e-mail").is_visible()
+    assert_accessible(page)
 
     link = link_in_mail(mail.outbox[-1], "/compte/verification/")
     page.goto(live_server.url + link)
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirmer").click()
+    page.wait_for_url("**/compte/connexion/")
+    page.locator("#id_login").fill("lea.martin@example.test")
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter", exact=True).click()
     page.wait_for_url("**/espace/entreprise/")
     assert page.get_by_role("button", name="Se déconnecter").is_visible()
     assert_accessible(page)
@@ -65,12 +72,20 @@ def test_sign_up_verify_profile_and_log_in_again(page, live_server, site_structu
     page.get_by_role("link", name="Se connecter").click()
     page.wait_for_url("**/compte/connexion/")
     assert_accessible(page)
-    page.get_by_label("Adresse e-mail").fill("Lea.Martin@example.test")
+    page.get_by_role("button", name="Se connecter", exact=True).click()
+    assert page.get_by_role("heading", name="Le formulaire contient des erreurs").is_visible()
+    assert_accessible(page)
+    page.locator("#id_login").fill("Lea.Martin@example.test")
     page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se connecter", exact=True).click()
     page.get_by_role("link", name="Mon espace").wait_for()
     assert "/compte/connexion/" not in page.url
 
-    for path in ("/compte/securite/", "/compte/supprimer/", "/espace/entreprise/inviter/"):
+    for path in (
+        "/compte/securite/",
+        "/compte/reauthentification/",
+        "/compte/mot-de-passe/oubli/",
+        "/espace/entreprise/inviter/",
+    ):
         page.goto(live_server.url + path)
         assert_accessible(page)

@@ -13,8 +13,8 @@ from applications.models import Application, Attachment, Follow
 from applications.storage import private_storage
 from companies.models import Company, Membership
 from qanda.models import Question
-from tests.accounts.conftest import page_text
-from tests.factories import CompanyFactory, applicant, create_call
+from tests.accounts.conftest import log_in, page_text
+from tests.factories import CompanyFactory, applicant, create_call, enrol_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -61,9 +61,7 @@ def application_with_file(call, company, user, stored_files) -> Application:
 def test_the_export_holds_the_users_data_and_no_secret(client, call, stored_files):
     company = CompanyFactory(legal_name="Capteurs du Vieux-Port")
     user = applicant(company=company, email="lea@example.test")
-    account = user.account
-    account.totp_secret = "JBSWY3DPEHPK3PXP"
-    account.save()
+    enrol_totp(user, "JBSWY3DPEHPK3PXP")
     application_with_file(call, company, user, stored_files)
     Question.objects.create(call=call, asked_by=user, question="Le budget est-il fixé ?")
     Follow.objects.create(user=user, call=call)
@@ -80,7 +78,10 @@ def test_the_export_holds_the_users_data_and_no_secret(client, call, stored_file
 
     assert data["account"]["email"] == "lea@example.test"
     assert data["account"]["consent_version"] == "test"
-    assert data["account"]["email_verified_at"]
+    assert data["account"]["email_addresses"] == [
+        {"email": "lea@example.test", "verified": True, "primary": True}
+    ]
+    assert data["account"]["second_factor_enabled"] is True
     assert data["membership"]["role"] == "owner"
     assert data["company"]["legal_name"] == "Capteurs du Vieux-Port"
     assert data["company"]["members"] == ["lea@example.test"]
@@ -116,19 +117,27 @@ def test_deleting_the_last_member_deletes_the_company_its_applications_and_files
     application = application_with_file(call, company, user, stored_files)
     [file_name] = stored_files
     assert private_storage.exists(file_name)
-    client.force_login(user)
+    client.force_login(user)  # a session with no recent authentication
+
+    response = client.get("/compte/supprimer/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/compte/reauthentification/?next=")
+    wrong = client.post(response["Location"], {"password": "pas le bon"})
+    assert wrong.status_code == 200
+    assert User.objects.filter(pk=user.pk).exists()
+    right = client.post(response["Location"], {"password": PASSWORD})
+    assert right.status_code == 302
+    assert right["Location"] == "/compte/supprimer/"
 
     page = page_text(client.get("/compte/supprimer/"))
     assert "Votre entreprise sera aussi supprimée" in page
     assert "dernier membre de Capteurs du Vieux-Port" in page
-
-    wrong = client.post("/compte/supprimer/", {"password": "pas le bon"})
-    assert wrong.status_code == 200
-    assert "Mot de passe incorrect" in page_text(wrong)
+    unconfirmed = client.post("/compte/supprimer/", {})
+    assert "Cochez la case pour confirmer" in page_text(unconfirmed)
     assert User.objects.filter(pk=user.pk).exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/compte/supprimer/", {"password": PASSWORD})
+        response = client.post("/compte/supprimer/", {"confirm": "on"})
     assert response.status_code == 302
     assert response["Location"] == "/"
     assert "_auth_user_id" not in client.session
@@ -148,14 +157,15 @@ def test_deleting_one_member_keeps_the_company_for_the_others(
     colleague = applicant(company=company, role="member")
     application = application_with_file(call, company, user, stored_files)
     Question.objects.create(call=call, asked_by=user, question="Le budget est-il fixé ?")
-    client.force_login(user)
+    log_in(client, user.email, PASSWORD)
+    client.post("/compte/reauthentification/", {"password": PASSWORD})
 
     page = page_text(client.get("/compte/supprimer/"))
     assert "Votre entreprise sera aussi supprimée" not in page
     assert "restent accessibles à ses autres membres" in page
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/compte/supprimer/", {"password": PASSWORD})
+        client.post("/compte/supprimer/", {"confirm": "on"})
     assert not User.objects.filter(pk=user.pk).exists()
     assert Membership.objects.get(company=company).user == colleague
     application.refresh_from_db()

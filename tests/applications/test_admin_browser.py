@@ -16,7 +16,7 @@ from tests.applications.reviewing import (
     use_private_root,
 )
 from tests.conftest import assert_accessible
-from tests.factories import CompanyFactory, create_call, evaluator_of
+from tests.factories import CompanyFactory, create_call, evaluator_of, staff_login_browser
 
 
 @pytest.mark.browser
@@ -40,11 +40,9 @@ def test_an_evaluator_scores_and_selects_an_application(
     member_of(company, "capitaine@voile.example")
     evaluator = evaluator_of(metropole)
 
-    page.goto(live_server.url + "/admin/login/?next=/admin/candidatures/")
-    page.fill("input[name=username]", evaluator.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url("**/admin/candidatures/")
+    staff_login_browser(
+        page, live_server.url, evaluator, next="/admin/candidatures/", password=PASSWORD
+    )
 
     page.get_by_role("link", name="Navettes maritimes électriques").click()
     page.wait_for_url(f"**/admin/candidatures/appels/{call.pk}/")

@@ -9,7 +9,7 @@ from django.urls import reverse
 from applications.decisions import DecisionError, application_decide
 from applications.models import ApplicationStatus, DecisionTemplate, StatusChange
 from tests.applications.reviewing import member_of, submitted_application
-from tests.factories import UserFactory, create_call, editor_of, evaluator_of
+from tests.factories import UserFactory, create_call, editor_of, evaluator_of, log_in_as
 
 S = ApplicationStatus
 
@@ -94,7 +94,7 @@ def test_the_service_reads_the_status_again(call, evaluator, application):
 
 
 def test_the_form_refuses_a_decision_not_offered_in_french(client, evaluator, application):
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     response = client.post(decide_url(application), {"decision": "selected", "reason": "x"})
     assert response.status_code == 400
     assert "Cette décision n&#x27;est pas possible depuis le statut actuel." in (
@@ -113,7 +113,7 @@ def test_default_e_mail_goes_to_every_member_after_commit(
 ):
     application.status = S.SHORTLISTED
     application.save()
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             decide_url(application),
@@ -167,7 +167,7 @@ def test_the_organisations_template_replaces_the_default(
 def test_no_e_mail_when_not_asked(
     client, evaluator, application, django_capture_on_commit_callbacks
 ):
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(decide_url(application), {"decision": "inadmissible", "reason": "Hors sujet"})
     assert mail.outbox == []
@@ -204,7 +204,7 @@ def test_each_organisation_edits_only_its_own_templates(client, metropole, cci, 
     other = DecisionTemplate.objects.create(
         organisation=cci, status=S.SELECTED, subject="Félicitations CCI", body="Corps CCI"
     )
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     index = client.get(reverse("decision_templates:index")).content.decode()
     assert "Bravo" in index and "Félicitations CCI" not in index
     assert client.get(reverse("decision_templates:edit", args=[own.pk])).status_code == 200
@@ -223,7 +223,7 @@ def test_each_organisation_edits_only_its_own_templates(client, metropole, cci, 
 def test_a_template_can_only_be_created_for_ones_own_organisation(
     client, metropole, cci, evaluator
 ):
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     add = reverse("decision_templates:add")
     content = client.get(add).content.decode()
     assert metropole.name in content and cci.name not in content
@@ -252,12 +252,12 @@ def test_a_template_can_only_be_created_for_ones_own_organisation(
 
 
 def test_the_defaults_preview(client, evaluator, metropole):
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     content = client.get(reverse("decision_templates:defaults")).content.decode()
     for label in ("Recevable", "Non recevable", "Présélectionnée", "Retenue", "Non retenue"):
         assert f">{label}</h2>" in content
     assert "Votre candidature est retenue — Titre de l&#x27;appel" in content
-    client.force_login(editor_of(metropole))
+    log_in_as(client, editor_of(metropole))
     assert client.get(reverse("decision_templates:defaults")).status_code == 404
 
 
@@ -265,8 +265,8 @@ def test_editors_and_superusers(client, metropole, cci):
     DecisionTemplate.objects.create(
         organisation=cci, status=S.REJECTED, subject="Sujet CCI", body="b"
     )
-    client.force_login(editor_of(metropole))
+    log_in_as(client, editor_of(metropole))
     response = client.get(reverse("decision_templates:index"))
     assert response.status_code == 302  # Wagtail's "permission denied" sends home
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    log_in_as(client, UserFactory(username="root", is_staff=True, is_superuser=True))
     assert "Sujet CCI" in client.get(reverse("decision_templates:index")).content.decode()

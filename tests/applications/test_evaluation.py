@@ -14,7 +14,14 @@ from tests.applications.reviewing import (
     submitted_application,
     use_private_root,
 )
-from tests.factories import CompanyFactory, UserFactory, create_call, editor_of, evaluator_of
+from tests.factories import (
+    CompanyFactory,
+    UserFactory,
+    create_call,
+    editor_of,
+    evaluator_of,
+    log_in_as,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -81,11 +88,11 @@ def grid(criteria, values, comment="") -> dict:
 
 def test_menu_for_evaluators_and_superusers_only(client, metropole, evaluator):
     home = reverse("wagtailadmin_home")
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     assert reverse("applications_admin:calls") in client.get(home).content.decode()
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    log_in_as(client, UserFactory(username="root", is_staff=True, is_superuser=True))
     assert reverse("applications_admin:calls") in client.get(home).content.decode()
-    client.force_login(editor_of(metropole))
+    log_in_as(client, editor_of(metropole))
     content = client.get(home).content.decode()
     assert reverse("applications_admin:calls") not in content
     assert "Messages de décision" not in content
@@ -115,7 +122,7 @@ def test_others_get_404_everywhere(client, application, form, metropole, cci, ro
         "reviewer_of_another": lambda: reviewer_of(cci),
     }[role]()
     attachment = attach(application)
-    client.force_login(user)
+    log_in_as(client, user)
     for method, url in protected_urls(application, attachment):
         data = {"decision": "admissible", "reason": "x", "notify": "on"}
         response = getattr(client, method)(url, data if method == "post" else None)
@@ -132,7 +139,7 @@ def test_superuser_and_the_organisations_evaluators_see_everything(
 ):
     attachment = attach(application)
     for user in (evaluator, UserFactory(username="root", is_staff=True, is_superuser=True)):
-        client.force_login(user)
+        log_in_as(client, user)
         for method, url in protected_urls(application, attachment):
             if method == "get":
                 assert client.get(url).status_code == 200, url
@@ -141,7 +148,7 @@ def test_superuser_and_the_organisations_evaluators_see_everything(
 def test_applicants_never_reach_the_admin_pages(client, application):
     from tests.factories import applicant
 
-    client.force_login(applicant(company=application.company))
+    log_in_as(client, applicant(company=application.company))
     response = client.get(detail_url(application))
     assert response.status_code in (302, 403)
     assert "Océan Numérique" not in response.content.decode()
@@ -151,7 +158,7 @@ def test_applicants_never_reach_the_admin_pages(client, application):
 def test_drafts_and_withdrawn_applications_are_invisible(client, call, form, evaluator, status):
     hidden = submitted_application(call, status=status, solution_name="Invisible")
     visible = submitted_application(call, solution_name="Visible")
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     content = client.get(reverse("applications_admin:call", args=[call.pk])).content.decode()
     assert "Visible" in content and "Invisible" not in content
     assert client.get(detail_url(hidden)).status_code == 404
@@ -165,7 +172,7 @@ def test_calls_list_counts_applications_per_status(client, call, form, evaluator
     submitted_application(call, status=ApplicationStatus.DRAFT)
     other = create_call(cci, title="Appel de la chambre")
     submitted_application(other)
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     content = client.get(reverse("applications_admin:calls")).content.decode()
     assert "Appel de la chambre" not in content
     row = content[content.index("Jumeaux numériques du port") :].split("</tr>")[0]
@@ -179,7 +186,7 @@ def test_calls_list_counts_applications_per_status(client, call, form, evaluator
 
 def test_detail_shows_company_answers_attachments_and_history(client, application, form, evaluator):
     attachment = attach(application, "Plaquette commerciale.pdf")
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     content = client.get(detail_url(application)).content.decode()
     assert "Océan Numérique" in content
     assert application.company.siret in content
@@ -199,7 +206,7 @@ def test_detail_shows_company_answers_attachments_and_history(client, applicatio
 
 def test_attachment_download_is_an_attachment_never_sniffed(client, application, evaluator):
     attachment = attach(application, "../../etc/Offre finale.pdf")
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     url = reverse(
         "applications_admin:attachment", args=[application.public_id, attachment.public_id]
     )
@@ -218,7 +225,7 @@ def test_an_attachment_is_only_reached_through_its_own_application(
 ):
     other = submitted_application(call)
     attachment = attach(other)
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     url = reverse(
         "applications_admin:attachment", args=[application.public_id, attachment.public_id]
     )
@@ -236,7 +243,7 @@ def test_weighted_average():
 def test_two_evaluators_give_mean_and_spread(client, application, form, metropole, evaluator):
     criteria = form["criteria"]
     second = evaluator_of(metropole, "evaluator-two")
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     response = client.post(
         reverse("applications_admin:evaluate", args=[application.public_id]),
         grid(criteria, ["4", "1"], "Prometteur"),
@@ -264,7 +271,7 @@ def test_an_evaluator_updates_their_grid_rather_than_adding_one(
 ):
     criteria = form["criteria"]
     url = reverse("applications_admin:evaluate", args=[application.public_id])
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     client.post(url, grid(criteria, ["1", "1"]))
     client.post(url, grid(criteria, ["5", "2"], "Révisé"))
     evaluation = Evaluation.objects.get()
@@ -283,7 +290,7 @@ def test_an_evaluator_updates_their_grid_rather_than_adding_one(
 )
 def test_invalid_scores_are_refused_in_french(client, application, form, evaluator, value, message):
     criteria = form["criteria"]
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     response = client.post(
         reverse("applications_admin:evaluate", args=[application.public_id]),
         grid(criteria, [value, "3"], "Mon avis détaillé"),
@@ -301,7 +308,7 @@ def test_invalid_scores_are_refused_in_french(client, application, form, evaluat
 
 def test_a_grid_missing_a_criterion_is_refused(client, application, form, evaluator):
     criteria = form["criteria"]
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     data = grid(criteria, ["3", "3"])
     del data[f"score_{criteria[1].pk}"]
     response = client.post(
@@ -348,7 +355,7 @@ def listed(client, call, **params) -> list[str]:
 
 def test_filters_search_and_sort(client, call, several, evaluator):
     refs = {name: a.reference for name, a in several.items()}
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     assert listed(client, call) == [refs["gamma"], refs["beta"], refs["alpha"]]
     assert listed(client, call, status="admissible") == [refs["beta"]]
     assert listed(client, call, size="tpe") == [refs["alpha"]]
@@ -364,7 +371,7 @@ def test_filters_search_and_sort(client, call, several, evaluator):
 
 
 def test_bad_filters_are_reported_in_french_and_ignored(client, call, several, evaluator):
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     url = reverse("applications_admin:call", args=[call.pk])
     response = client.get(url, {"score_min": "beaucoup", "status": "pirate", "p": "zz"})
     assert response.status_code == 200

@@ -20,7 +20,7 @@ from tests.applications.reviewing import (
     submitted_application,
     use_private_root,
 )
-from tests.factories import CompanyFactory, create_call, evaluator_of
+from tests.factories import CompanyFactory, create_call, evaluator_of, log_in_as
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +65,7 @@ def setup(metropole):
 
 
 def download(client, setup, name: str):
-    client.force_login(setup["evaluator"])
+    log_in_as(client, setup["evaluator"])
     response = client.get(reverse(f"applications_admin:{name}", args=[setup["call"].pk]))
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")

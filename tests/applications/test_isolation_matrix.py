@@ -30,6 +30,7 @@ from tests.factories import (
     create_call,
     editor_of,
     evaluator_of,
+    log_in_as,
     reviewer_of,
 )
 
@@ -83,8 +84,6 @@ NOT_OBJECT_SCOPED = {
     "applications:apply",  # slug of a public call: each company gets its own application
     "applications:follow",
     "qanda:ask",
-    "accounts:verify",
-    "accounts:password_reset_confirm",
 }
 
 
@@ -192,7 +191,7 @@ def _kwargs(params: set[str], world: World, application: Application) -> dict:
 def _client_for(client, user):
     client.logout()
     if user is not None:
-        client.force_login(user)
+        log_in_as(client, user)
     return client
 
 

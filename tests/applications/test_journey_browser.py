@@ -21,7 +21,7 @@ from tests.applications.applying import PDF_BYTES
 from tests.applications.reviewing import PASSWORD as STAFF_PASSWORD
 from tests.applications.reviewing import set_form
 from tests.conftest import assert_accessible
-from tests.factories import create_call, evaluator_of
+from tests.factories import create_call, evaluator_of, staff_login_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,8 +71,13 @@ def test_from_sign_up_to_selection(page, live_server, call, metropole, tmp_path)
     page.get_by_label("Confirmation du mot de passe").fill(APPLICANT_PASSWORD)
     page.get_by_label("J'accepte que mes données").check()
     page.get_by_role("button", name="Créer mon compte").click()
-    page.wait_for_url("**/compte/inscription/envoye/")
+    page.wait_for_url("**/compte/verification/envoyee/")
     page.goto(base + link_in(mail.outbox[-1], "/compte/verification/"))
+    page.get_by_role("button", name="Confirmer").click()
+    page.wait_for_url("**/compte/connexion/")
+    page.locator("#id_login").fill("ines.roux@borne-sud.example")
+    page.locator("#id_password").fill(APPLICANT_PASSWORD)
+    page.get_by_role("button", name="Se connecter", exact=True).click()
 
     # 2. The company profile comes next.
     page.wait_for_url("**/espace/entreprise/")
@@ -127,11 +132,7 @@ def test_from_sign_up_to_selection(page, live_server, call, metropole, tmp_path)
 
     # 7. An evaluator of the Métropole scores it and selects it.
     evaluator = evaluator_of(metropole)
-    page.goto(base + "/admin/login/?next=/admin/candidatures/")
-    page.fill("input[name=username]", evaluator.username)
-    page.fill("input[name=password]", STAFF_PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url("**/admin/candidatures/")
+    staff_login_browser(page, base, evaluator, next="/admin/candidatures/", password=STAFF_PASSWORD)
     page.get_by_role("link", name=call.title).click()
     page.get_by_role("link", name=application.reference).click()
     expect(page.get_by_role("link", name="fiche-technique.pdf")).to_be_visible()

@@ -8,14 +8,14 @@ from django.utils import timezone
 
 from calls.models import CallEvent
 from tests.calls.test_permissions import call_form_data
-from tests.factories import create_call, reviewer_of
+from tests.factories import create_call, log_in_as, reviewer_of
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def reviewer_client(client, metropole):
-    client.force_login(reviewer_of(metropole))
+    log_in_as(client, reviewer_of(metropole))
     return client
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +22,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_
 from calls.constants import CallStatus
 from calls.models import CallEvent, CallFolderPage, CallIndexPage, CallPage
 from organisations.models import Organisation
-from tests.factories import UserFactory, create_call, editor_of, reviewer_of
+from tests.factories import UserFactory, create_call, editor_of, log_in_as, reviewer_of
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +115,7 @@ def world(metropole, cci) -> World:
 def client_as(client, world: World, role: str):
     user = world.users[role]
     if user is not None:
-        client.force_login(user)
+        log_in_as(client, user)
     return client
 
 
@@ -142,7 +143,7 @@ def state(call: CallPage) -> dict:
 
 def assert_redirects_to_login(response):
     assert response.status_code == 302, response.status_code
-    assert response["Location"].startswith(reverse("wagtailadmin_login") + "?next=")
+    assert response["Location"].startswith(settings.WAGTAILADMIN_LOGIN_URL + "?next=")
 
 
 def assert_redirects_to_dashboard(response):
@@ -293,11 +294,11 @@ def test_publish(client, world, role, obj):
 
 
 def test_editor_sees_submit_for_moderation_not_publish(client, world):
-    client.force_login(world.users["editor_a"])
+    log_in_as(client, world.users["editor_a"])
     content = client.get(reverse("wagtailadmin_pages:edit", args=[world.draft.pk])).content
     assert b'name="action-submit"' in content
     assert b'name="action-publish"' not in content
-    client.force_login(world.users["reviewer_a"])
+    log_in_as(client, world.users["reviewer_a"])
     content = client.get(reverse("wagtailadmin_pages:edit", args=[world.draft.pk])).content
     assert b'name="action-publish"' in content
 
@@ -353,7 +354,7 @@ def test_action_form_is_shown_only_to_publishers(client, world, role, action):
 
 
 def test_unknown_action_is_not_found(client, world):
-    client.force_login(world.users["admin"])
+    log_in_as(client, world.users["admin"])
     before = state(world.published)
     url = reverse("calls_admin:action", args=[world.published.pk, "delete"])
     assert client.post(url, {"reason": "Pourquoi pas."}).status_code == 404
@@ -491,7 +492,7 @@ def test_other_page_views_are_closed_to_outsiders(client, world, role, view):
 
 
 def test_outsiders_cannot_add_a_call_to_a_folder(client, world):
-    client.force_login(world.users["editor_b"])
+    log_in_as(client, world.users["editor_b"])
     count = Page.objects.count()
     response = client.post(
         reverse("wagtailadmin_pages:add", args=["calls", "callpage", world.folder_a.pk]),

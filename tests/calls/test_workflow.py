@@ -17,7 +17,7 @@ from wagtail.models import Page, TaskState, WorkflowState
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
 from calls.models import CallEvent, CallFolderPage, CallPage, Sector
-from tests.factories import create_call, editor_of, reviewer_of
+from tests.factories import create_call, editor_of, log_in_as, reviewer_of
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +89,7 @@ def text_of(response) -> str:
 def client_for(user) -> Client:
     """A browser of its own per person, so that one's messages never show on another's page."""
     client = Client()
-    client.force_login(user)
+    log_in_as(client, user)
     return client
 
 
@@ -103,7 +103,7 @@ def people(metropole, cci):
 
 
 def submit_new_call(client, editor, organisation, **overrides) -> CallPage:
-    client.force_login(editor)
+    log_in_as(client, editor)
     response = client.post(
         add_url(organisation), new_call_data(**{"action-submit": "action-submit", **overrides})
     )
@@ -175,7 +175,7 @@ def test_editor_submits_and_only_own_reviewer_approves(client, metropole, cci, p
 def test_reviewer_requests_changes_and_nothing_is_published(client, metropole, people):
     call = submit_new_call(client, people["editor_a"], metropole)
     task_state = call.current_workflow_task_state
-    client.force_login(people["reviewer_a"])
+    log_in_as(client, people["reviewer_a"])
     response = client.post(
         approve_url(call, task_state, "reject"), {"comment": "Précisez le budget."}
     )
@@ -190,7 +190,7 @@ def test_reviewer_requests_changes_and_nothing_is_published(client, metropole, p
 
 
 def test_editor_cannot_publish_a_new_call_directly(client, metropole, people):
-    client.force_login(people["editor_a"])
+    log_in_as(client, people["editor_a"])
     response = client.post(
         add_url(metropole), new_call_data(**{"action-publish": "action-publish"})
     )
@@ -203,7 +203,7 @@ def test_editor_cannot_publish_a_new_call_directly(client, metropole, people):
 
 
 def test_reviewer_publishes_a_new_call_directly(client, metropole, people):
-    client.force_login(people["reviewer_a"])
+    log_in_as(client, people["reviewer_a"])
     response = client.post(
         add_url(metropole), new_call_data(**{"action-publish": "action-publish"})
     )
@@ -221,7 +221,7 @@ def test_issuer_is_the_folders_organisation_whatever_is_posted(client, metropole
     call = submit_new_call(client, people["editor_a"], metropole, issuer=str(cci.pk))
     assert call.issuer == metropole
     # Approved and published, the relayed issuer is still A.
-    client.force_login(people["reviewer_a"])
+    log_in_as(client, people["reviewer_a"])
     client.post(approve_url(call, call.current_workflow_task_state), {"comment": ""})
     call.refresh_from_db()
     assert call.live and call.issuer == metropole
@@ -231,7 +231,7 @@ def test_issuer_is_the_folders_organisation_whatever_is_posted(client, metropole
 
 def test_issuer_cannot_be_changed_through_the_edit_form(client, metropole, cci, people):
     call = create_call(metropole)
-    client.force_login(people["reviewer_a"])
+    log_in_as(client, people["reviewer_a"])
     data = new_call_data(
         title=call.title,
         slug=call.slug,
@@ -247,7 +247,7 @@ def test_issuer_cannot_be_changed_through_the_edit_form(client, metropole, cci, 
 
 def test_editor_cannot_add_a_call_to_another_organisations_folder(client, metropole, cci, people):
     count = Page.objects.count()
-    client.force_login(people["editor_a"])
+    log_in_as(client, people["editor_a"])
     response = client.post(add_url(cci), new_call_data(**{"action-submit": "action-submit"}))
     assert response.status_code == 302
     assert response["Location"] == reverse("wagtailadmin_home")
@@ -298,7 +298,7 @@ def events_of(call: CallPage) -> list[str]:
 @pytest.mark.parametrize("action", ["close", "withdraw"])
 @pytest.mark.parametrize("reason", ["", "   \n  "])
 def test_reason_is_required(client, metropole, published_call, action, reason):
-    client.force_login(reviewer_of(metropole))
+    log_in_as(client, reviewer_of(metropole))
     response = client.post(action_url(published_call, action), {"reason": reason})
     assert response.status_code == 200
     field, textarea = reason_field(response)
@@ -312,7 +312,7 @@ def test_reason_is_required(client, metropole, published_call, action, reason):
 
 @pytest.mark.parametrize("action", ["close", "withdraw"])
 def test_a_rejected_reason_is_kept_in_the_form(client, metropole, published_call, action):
-    client.force_login(reviewer_of(metropole))
+    log_in_as(client, reviewer_of(metropole))
     reason = "Motif beaucoup trop long. " * 100  # 2,600 characters, more than 2,000
     response = client.post(action_url(published_call, action), {"reason": reason})
     assert response.status_code == 200
@@ -324,7 +324,7 @@ def test_a_rejected_reason_is_kept_in_the_form(client, metropole, published_call
 
 
 def test_an_impossible_action_explains_why_and_keeps_the_reason(client, metropole, published_call):
-    client.force_login(reviewer_of(metropole))
+    log_in_as(client, reviewer_of(metropole))
     client.post(action_url(published_call, "close"), {"reason": "Besoin couvert."})
     response = client.post(action_url(published_call, "close"), {"reason": "Une seconde fois."})
     assert response.status_code == 200
@@ -341,7 +341,7 @@ def test_an_impossible_action_explains_why_and_keeps_the_reason(client, metropol
 @pytest.mark.parametrize("action", ["close", "withdraw"])
 def test_action_succeeds_and_the_editor_sees_it(client, metropole, published_call, action):
     expected = ACTIONS[action]
-    client.force_login(reviewer_of(metropole))
+    log_in_as(client, reviewer_of(metropole))
     form = client.get(action_url(published_call, action))
     assert form.status_code == 200
     reason = "Le besoin est couvert par un marché existant."

@@ -6,7 +6,14 @@ import pytest
 from django.core import mail
 
 from companies.models import Invitation, Membership
-from tests.accounts.conftest import last_mail_to, link_in_mail, page_text, signup_data
+from tests.accounts.conftest import PASSWORD as SIGNUP_PASSWORD
+from tests.accounts.conftest import (
+    empty_counters,  # noqa: F401 (autouse: sign-up counters start empty)
+    last_mail_to,
+    link_in_mail,
+    page_text,
+    signup_data,
+)
 from tests.companies.conftest import PASSWORD, invitation_link, invite
 from tests.factories import CompanyFactory, applicant
 
@@ -38,8 +45,10 @@ def test_an_invited_colleague_signs_up_and_joins_by_a_click(client, company, own
     form = client.get(signup_link)
     assert 'value="paul@example.test"' in form.content.decode()
     client.post("/compte/inscription/", signup_data(email="paul@example.test"))
-    verified = client.get(link_in_mail(mail.outbox[-1], "/compte/verification/"))
+    verified = client.post(link_in_mail(mail.outbox[-1], "/compte/verification/"))
     assert verified.status_code == 302
+    assert "_auth_user_id" not in client.session, "a verification link logs nobody in"
+    client.post("/compte/connexion/", {"login": "paul@example.test", "password": SIGNUP_PASSWORD})
     assert not Membership.objects.filter(user__username="paul@example.test").exists(), (
         "verifying the address does not join"
     )
@@ -62,7 +71,7 @@ def test_logging_in_does_not_join(client, company, owner):
     client.post("/compte/deconnexion/")
     applicant(company=False, email="paul@example.test")
     response = client.post(
-        "/compte/connexion/", {"username": "paul@example.test", "password": PASSWORD}
+        "/compte/connexion/", {"login": "paul@example.test", "password": PASSWORD}
     )
     assert response.status_code == 302
     client.get(response["Location"])
@@ -93,7 +102,7 @@ def test_an_anonymous_visitor_is_sent_to_log_in_and_back(client, company, owner)
     applicant(company=False, email="paul@example.test")
     logged_in = client.post(
         f"/compte/connexion/?next={link}",
-        {"username": "paul@example.test", "password": PASSWORD, "next": link},
+        {"login": "paul@example.test", "password": PASSWORD, "next": link},
     )
     assert logged_in["Location"] == link
 

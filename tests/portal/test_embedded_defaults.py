@@ -77,6 +77,20 @@ def test_run_sets_up_and_serves_the_portal_with_no_server(embedded_env, tmp_path
     assert "appels ouverts dotés d'un formulaire" in output
     assert "2 candidatures de démonstration" in output, "evaluators have something to judge"
     assert (tmp_path / "portal.sqlite3").exists()
+    # Demo staff have a TOTP authenticator; its current code is one command away.
+    assert "clé TOTP" in output and "demo_totp" in output
+    code = manage(embedded_env, "demo_totp", "admin").strip()
+    assert code.isdigit() and len(code) == 6
+    refused = subprocess.run(
+        [sys.executable, "manage.py", "demo_totp", "admin"],
+        cwd=ROOT,
+        env={**embedded_env, "DJANGO_DEBUG": "0"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert refused.returncode != 0 and "réservée au développement" in refused.stderr
 
     port = _free_port()
     portal = subprocess.Popen(

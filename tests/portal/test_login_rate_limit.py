@@ -1,53 +1,70 @@
-"""Login attempts are rate-limited per address; a success clears the count."""
+"""The shared rate-limit helpers: the client behind trusted proxies, an atomic counter."""
+
+from __future__ import annotations
+
+import threading
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test import RequestFactory
 
-from tests.factories import UserFactory
-
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def small_limit(settings):
-    settings.LOGIN_FAILURE_LIMIT = 3
-    cache.clear()
+from portal.throttling import client_address, count_hit
 
 
-def login(client, password):
-    return client.post("/admin/login/", {"username": "lea", "password": password})
+def request(remote: str = "10.0.0.2", forwarded: str | None = None):
+    extra = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = forwarded
+    return RequestFactory().get("/", **extra)
 
 
-def test_too_many_failures_block_even_the_right_password(client):
-    UserFactory(username="lea", is_staff=True, is_superuser=True)
-    for _ in range(3):
-        response = login(client, "mauvais")
-        assert response.status_code == 200, "wrong password: the form again"
-    response = login(client, "mot-de-passe-de-test")
-    assert response.status_code == 429
-    assert "Trop de tentatives de connexion" in response.content.decode()
-    assert int(response["Retry-After"]) > 0
-    assert "_auth_user_id" not in client.session
+def test_with_no_trusted_proxy_the_header_is_ignored(settings):
+    settings.PORTAL_TRUSTED_PROXY_COUNT = 0
+    assert client_address(request(forwarded="203.0.113.1")) == "10.0.0.2"
 
 
-def test_a_success_clears_the_failures(client):
-    UserFactory(username="lea", is_staff=True, is_superuser=True)
-    login(client, "mauvais")
-    login(client, "mauvais")
-    assert login(client, "mot-de-passe-de-test").status_code == 302
-    client.logout()
-    login(client, "mauvais")
-    login(client, "mauvais")
-    assert login(client, "mot-de-passe-de-test").status_code == 302
+@pytest.mark.parametrize(
+    ("count", "forwarded", "expected"),
+    [
+        (1, "203.0.113.1", "203.0.113.1"),
+        (1, "192.0.2.66, 203.0.113.1", "203.0.113.1"),  # a forged left-most entry
+        (2, "192.0.2.66, 203.0.113.1, 10.0.0.9", "203.0.113.1"),
+        (2, "203.0.113.1", "203.0.113.1"),  # shorter than expected: its left-most
+        (1, "not-an-address", "10.0.0.2"),
+        (1, "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_the_client_is_the_right_most_entry_no_trusted_proxy_wrote(
+    settings, count, forwarded, expected
+):
+    settings.PORTAL_TRUSTED_PROXY_COUNT = count
+    assert client_address(request(forwarded=forwarded)) == expected
 
 
-def test_other_addresses_are_not_blocked(client):
-    UserFactory(username="lea", is_staff=True, is_superuser=True)
-    for _ in range(3):
-        login(client, "mauvais")
-    response = client.post(
-        "/admin/login/",
-        {"username": "lea", "password": "mot-de-passe-de-test"},
-        REMOTE_ADDR="10.9.8.7",
-    )
-    assert response.status_code == 302
+@pytest.mark.django_db(transaction=True)
+def test_count_hit_is_atomic_across_connections():
+    """Django's database cache does incr() as a read then a write: two processes lose hits.
+
+    Each thread has its own database connection, like two gunicorn workers.
+    """
+    key = "test:count-hit-atomic"
+    cache.delete(key)
+    threads_count, hits = 4, 15
+    barrier = threading.Barrier(threads_count)
+
+    def hammer():
+        try:
+            barrier.wait()
+            for _ in range(hits):
+                count_hit(key, 60)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=hammer) for _ in range(threads_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert cache.get(key) == threads_count * hits
+    cache.delete(key)

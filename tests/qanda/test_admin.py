@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import unescape
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core import mail
 from django.urls import reverse
@@ -23,6 +24,7 @@ from tests.factories import (
     create_call,
     editor_of,
     evaluator_of,
+    log_in_as,
     reviewer_of,
 )
 from tests.qanda.conftest import answered
@@ -41,7 +43,7 @@ def text(response) -> str:
 
 
 def ask(client, user, call, question: str) -> Question:
-    client.force_login(user)
+    log_in_as(client, user)
     response = client.post(reverse("qanda:ask", args=[call.slug]), {"question": question})
     assert response.status_code == 302
     client.logout()
@@ -49,7 +51,7 @@ def ask(client, user, call, question: str) -> Question:
 
 
 def publish(client, user, question, answer: str, *, publish: bool = True, capture=None):
-    client.force_login(user)
+    log_in_as(client, user)
     data = {"answer": answer, **({"publish": "on"} if publish else {})}
     with capture(execute=True):
         response = client.post(answer_url(question), data)
@@ -74,16 +76,16 @@ def test_question_flow_from_applicant_to_call_page_and_mails(
 
     question = ask(client, candidate, call, "Faut-il un prototype pour candidater ?")
 
-    client.force_login(editor_of(metropole))
+    log_in_as(client, editor_of(metropole))
     listing = text(client.get(LIST_URL))
     assert "Faut-il un prototype pour candidater ?" in listing
     assert call.title in listing
     assert "lea.martin" not in listing
-    client.force_login(editor_of(cci))
+    log_in_as(client, editor_of(cci))
     assert "Faut-il un prototype" not in text(client.get(LIST_URL))
 
     evaluator = evaluator_of(metropole)
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     form_page = text(client.get(answer_url(question)))
     assert "Faut-il un prototype pour candidater ?" in form_page
     assert "Publier la réponse sur la page de l'appel" in form_page
@@ -163,7 +165,7 @@ def test_an_answer_saved_without_publishing_stays_private(
 
 def test_publishing_an_empty_answer_is_refused_in_french(client, call, candidate, metropole):
     question = Question.objects.create(call=call, asked_by=candidate, question="Délais ?")
-    client.force_login(editor_of(metropole))
+    log_in_as(client, editor_of(metropole))
 
     response = client.post(answer_url(question), {"answer": "   ", "publish": "on"})
 
@@ -179,7 +181,7 @@ def test_publishing_an_empty_answer_is_refused_in_french(client, call, candidate
 @pytest.mark.parametrize("role", [editor_of, reviewer_of, evaluator_of])
 def test_another_organisations_question_does_not_exist(client, call, candidate, cci, role):
     question = Question.objects.create(call=call, asked_by=candidate, question="Secret ?")
-    client.force_login(role(cci))
+    log_in_as(client, role(cci))
 
     assert client.get(answer_url(question)).status_code == 404
     response = client.post(answer_url(question), {"answer": "Piraté", "publish": "on"})
@@ -193,22 +195,22 @@ def test_another_organisations_question_does_not_exist(client, call, candidate, 
 
 @pytest.mark.parametrize("role", [editor_of, reviewer_of, evaluator_of])
 def test_the_organisations_people_have_the_menu(client, metropole, role):
-    client.force_login(role(metropole))
+    log_in_as(client, role(metropole))
     assert "Questions des candidats" in text(client.get(reverse("wagtailadmin_home")))
     assert client.get(LIST_URL).status_code == 200
 
 
 def test_applicants_and_outsiders_have_no_way_in(client, call, candidate):
     question = Question.objects.create(call=call, asked_by=candidate, question="Moi ?")
-    client.force_login(candidate)
+    log_in_as(client, candidate)
     for url in (LIST_URL, answer_url(question)):
         response = client.get(url)
         assert response.status_code == 302
-        assert response["Location"].startswith(reverse("wagtailadmin_login"))
+        assert response["Location"].startswith(settings.WAGTAILADMIN_LOGIN_URL)
 
     staff = UserFactory(username="sans-organisation", is_staff=True)
     staff.user_permissions.add(Permission.objects.get(codename="access_admin"))
-    client.force_login(staff)
+    log_in_as(client, staff)
     assert "Questions des candidats" not in text(client.get(reverse("wagtailadmin_home")))
     assert client.get(LIST_URL)["Location"] == reverse("wagtailadmin_home")
     assert client.get(answer_url(question)).status_code == 404
@@ -217,7 +219,7 @@ def test_applicants_and_outsiders_have_no_way_in(client, call, candidate):
 def test_superusers_see_every_organisations_questions(client, call, candidate, cci):
     Question.objects.create(call=call, asked_by=candidate, question="Métropole ?")
     Question.objects.create(call=create_call(cci), asked_by=candidate, question="CCI ?")
-    client.force_login(UserFactory(username="admin", is_staff=True, is_superuser=True))
+    log_in_as(client, UserFactory(username="admin", is_staff=True, is_superuser=True))
     listing = text(client.get(LIST_URL))
     assert "Métropole ?" in listing and "CCI ?" in listing
 
@@ -231,7 +233,7 @@ def test_filters_by_state_and_call(client, call, candidate, metropole):
     answered(call, candidate, text="Q-repondue", answer="R", published=False)
     answered(call, candidate, text="Q-publiee", answer="R")
     Question.objects.create(call=other_call, asked_by=candidate, question="Q-autre-appel")
-    client.force_login(editor_of(metropole))
+    log_in_as(client, editor_of(metropole))
 
     def shown(**params) -> set[str]:
         content = text(client.get(LIST_URL, params))

@@ -8,7 +8,7 @@ from django.test import Client
 
 from qanda.models import Question
 from tests.conftest import assert_accessible
-from tests.factories import reviewer_of
+from tests.factories import log_in_as, reviewer_of
 from tests.qanda.conftest import answered
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def log_in(page, live_server, user) -> None:
     """Hand the browser a session of ``user`` (the login pages belong to the accounts app)."""
     client = Client()
-    client.force_login(user)
+    log_in_as(client, user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 

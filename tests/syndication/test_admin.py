@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,7 +29,15 @@ from syndication.models import (
 )
 from syndication.selectors import error_in_words, paris_moment, partner_summaries
 from tests.conftest import axe_violations
-from tests.factories import UserFactory, create_call, edit_call, editor_of, reviewer_of
+from tests.factories import (
+    UserFactory,
+    create_call,
+    edit_call,
+    editor_of,
+    log_in_as,
+    reviewer_of,
+    staff_login_browser,
+)
 
 CONFIG = {
     "mba": {"base_url": "http://127.0.0.1:9", "api_key": "k", "signing_secret": "s"},
@@ -74,7 +83,7 @@ def make_delivery(partner: Partner, call_id: str, *, version: int = 1, **fields)
 
 
 def edit_page(client, user, call) -> str:
-    client.force_login(user)
+    log_in_as(client, user)
     response = client.get(reverse("wagtailadmin_pages:edit", args=[call.pk]))
     assert response.status_code == 200
     return response.content.decode()
@@ -166,7 +175,7 @@ def test_panel_of_an_unpublished_call(client, partners, metropole):
 
 def test_panel_on_a_new_call(client, partners, metropole):
     folder = CallFolderPage.objects.get(organisation=metropole)
-    client.force_login(editor_of(metropole))
+    log_in_as(client, editor_of(metropole))
     response = client.get(reverse("wagtailadmin_pages:add", args=["calls", "callpage", folder.pk]))
     assert response.status_code == 200
     assert "sera relayé vers les plateformes partenaires à sa première publication" in (
@@ -230,7 +239,7 @@ def test_publisher_of_the_issuing_organisation_can_retry(client, partners, call,
     delivery = make_delivery(
         partners["mba"], call.call_id, state=DeliveryState.FAILED, next_attempt_at=None
     )
-    client.force_login(reviewer_of(metropole))
+    log_in_as(client, reviewer_of(metropole))
 
     response = client.post(retry_url(delivery))
 
@@ -252,7 +261,7 @@ def test_others_do_not_see_the_delivery(client, partners, call, metropole, cci, 
         "reviewer_b": lambda: reviewer_of(cci),
     }[role]()
     delivery = make_delivery(partners["mba"], call.call_id, state=DeliveryState.FAILED)
-    client.force_login(user)
+    log_in_as(client, user)
     assert client.get(retry_url(delivery)).status_code == 404
     assert client.post(retry_url(delivery)).status_code == 404
     delivery.refresh_from_db()
@@ -263,7 +272,7 @@ def test_anonymous_is_sent_to_login(client, partners, call):
     delivery = make_delivery(partners["mba"], call.call_id, state=DeliveryState.FAILED)
     response = client.post(retry_url(delivery))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("wagtailadmin_login") + "?next=")
+    assert response["Location"].startswith(settings.WAGTAILADMIN_LOGIN_URL + "?next=")
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.FAILED
 
@@ -272,7 +281,7 @@ def test_get_asks_for_confirmation_and_changes_nothing(client, partners, call, m
     delivery = make_delivery(
         partners["mba"], call.call_id, state=DeliveryState.FAILED, last_status_code=502
     )
-    client.force_login(reviewer_of(metropole))
+    log_in_as(client, reviewer_of(metropole))
 
     response = client.get(retry_url(delivery))
 
@@ -288,14 +297,14 @@ def test_get_asks_for_confirmation_and_changes_nothing(client, partners, call, m
 
 def test_other_methods_are_refused(client, partners, call, admin):
     delivery = make_delivery(partners["mba"], call.call_id, state=DeliveryState.FAILED)
-    client.force_login(admin)
+    log_in_as(client, admin)
     assert client.put(retry_url(delivery)).status_code == 405
     assert client.delete(retry_url(delivery)).status_code == 405
 
 
 def test_retry_goes_back_to_a_safe_next_only(client, partners, call, admin):
     delivery = make_delivery(partners["mba"], call.call_id, state=DeliveryState.RETRYING)
-    client.force_login(admin)
+    log_in_as(client, admin)
     dashboard = reverse("syndication_admin:dashboard")
 
     response = client.post(retry_url(delivery), {"next": dashboard})
@@ -307,7 +316,7 @@ def test_retry_goes_back_to_a_safe_next_only(client, partners, call, admin):
 
 def test_nothing_to_retry(client, partners, call, admin):
     delivery = make_delivery(partners["mba"], call.call_id, state=DeliveryState.DELIVERED)
-    client.force_login(admin)
+    log_in_as(client, admin)
     assert "Rien à relancer" in client.get(retry_url(delivery)).content.decode()
     response = client.post(retry_url(delivery), follow=True)
     assert "Rien à relancer" in response.content.decode()
@@ -367,7 +376,7 @@ def test_summaries_count_from_the_rows(activity, partners, django_assert_max_num
 
 
 def test_dashboard_shows_the_figures_to_administrators(client, admin, activity):
-    client.force_login(admin)
+    log_in_as(client, admin)
     response = client.get(reverse("syndication_admin:dashboard"))
     assert response.status_code == 200
     content = response.content.decode()
@@ -388,14 +397,14 @@ def test_dashboard_shows_the_figures_to_administrators(client, admin, activity):
 
 def test_dashboard_links_a_call_to_its_edit_page(client, admin, partners, call):
     make_delivery(partners["mba"], call.call_id, state=DeliveryState.FAILED)
-    client.force_login(admin)
+    log_in_as(client, admin)
     content = client.get(reverse("syndication_admin:dashboard")).content.decode()
     edit = reverse("wagtailadmin_pages:edit", args=[call.pk])
     assert f'<a href="{edit}">{call.call_id}</a>' in content
 
 
 def test_dashboard_and_switches_are_for_administrators_only(client, partners, metropole):
-    client.force_login(reviewer_of(metropole))
+    log_in_as(client, reviewer_of(metropole))
     mba = partners["mba"]
     Partner.objects.filter(pk=mba.pk).update(blocked_at=timezone.now())
     for response in (
@@ -410,14 +419,14 @@ def test_dashboard_and_switches_are_for_administrators_only(client, partners, me
 
 
 def test_menu_item_only_for_administrators(client, admin, partners, metropole):
-    client.force_login(admin)
+    log_in_as(client, admin)
     assert "Relais partenaires" in client.get(reverse("wagtailadmin_home")).content.decode()
-    client.force_login(reviewer_of(metropole))
+    log_in_as(client, reviewer_of(metropole))
     assert "Relais partenaires" not in client.get(reverse("wagtailadmin_home")).content.decode()
 
 
 def test_toggle_disables_and_enables_a_partner(client, admin, partners):
-    client.force_login(admin)
+    log_in_as(client, admin)
     url = reverse("syndication_admin:partner_toggle", args=[partners["mba"].pk])
     assert client.get(url).status_code == 405
 
@@ -440,7 +449,7 @@ def test_resume_lifts_the_block_and_releases_blocked_deliveries(client, admin, p
     blocked = [
         make_delivery(mba, f"AMP-2026-020{n}", state=DeliveryState.BLOCKED_AUTH) for n in range(2)
     ]
-    client.force_login(admin)
+    log_in_as(client, admin)
     content = client.get(reverse("syndication_admin:dashboard")).content.decode()
     assert "Bloquée : accès refusé depuis le" in content
     assert "Reprendre le relais" in content
@@ -470,13 +479,8 @@ def test_dashboard_is_accessible(page, live_server, site_structure, settings):
     )
     Partner.objects.filter(pk=mba.pk).update(blocked_at=timezone.now(), blocked_reason="401")
     make_delivery(mba, "AMP-2026-0301", state=DeliveryState.FAILED, last_status_code=422)
-    UserFactory(username="admin", is_staff=True, is_superuser=True)
-
-    page.goto(live_server.url + "/admin/login/?next=/admin/relais/")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", "mot-de-passe-de-test")
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url("**/admin/relais/")
+    admin = UserFactory(username="admin", is_staff=True, is_superuser=True)
+    staff_login_browser(page, live_server.url, admin, next="/admin/relais/")
 
     assert page.get_by_role("heading", name="Envois en difficulté").is_visible()
     assert page.get_by_role("button", name="Reprendre le relais vers MBA").is_visible()

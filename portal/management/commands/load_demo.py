@@ -35,6 +35,12 @@ class Command(BaseCommand):
                 continue
             where = f" — {entry['organisation']}" if entry.get("organisation") else ""
             self.stdout.write(f"  {username:<22} {entry['password']:<20} {entry['role']}{where}")
+            self.stdout.write(f"  {'':<22} clé TOTP : {entry['totp_secret']}")
+        self.stdout.write(
+            "  Double authentification : ajoutez la clé TOTP dans une application "
+            "d'authentification, ou affichez le code du moment avec "
+            "« python manage.py demo_totp <utilisateur> »."
+        )
         applicant = accounts[demo.DEMO_APPLICANT_EMAIL]
         self.stdout.write("\nCandidat de démonstration (http://127.0.0.1:8000/compte/connexion/) :")
         self.stdout.write(

@@ -72,6 +72,10 @@ class Command(BaseCommand):
             for name, command in self.processes(addr).items()
         }
         self.stdout.write(f"Portail : http://{addr}/  —  administration : http://{addr}/admin/")
+        self.stdout.write(
+            "Comptes de démonstration : var/demo-credentials.json ; code de double "
+            "authentification : python manage.py demo_totp <utilisateur>"
+        )
         if settings.DEMO_PARTNERS:
             for kind, config in settings.SYNDICATION_PARTNERS.items():
                 self.stdout.write(

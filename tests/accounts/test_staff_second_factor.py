@@ -1,0 +1,102 @@
+"""Staff reach the CMS only after a second factor; a superuser can reset a colleague's."""
+
+from __future__ import annotations
+
+import pyotp
+import pytest
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+
+from tests.accounts.conftest import log_in
+from tests.factories import (
+    PASSWORD,
+    UserFactory,
+    editor_of,
+    enrol_totp,
+    evaluator_of,
+    staff_login,
+    totp_code,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_staff_without_a_factor_are_sent_to_enrol_and_then_get_in(client, metropole):
+    """Old code: a password was enough for the CMS."""
+    editor = editor_of(metropole)
+    enrol_totp(editor)  # a verified address...
+    Authenticator.objects.filter(user=editor).delete()  # ...and no factor
+    log_in(client, editor.username, PASSWORD)
+    response = client.get("/admin/pages/")
+    assert response.status_code == 302
+    assert response["Location"] == "/compte/securite/totp/activer/?next=%2Fadmin%2Fpages%2F"
+    assert client.get("/admin/").status_code == 302
+    activation = client.get(response["Location"])
+    client.post(activation["Location"], {"password": PASSWORD})  # re-authenticate first
+    client.get(response["Location"])
+    secret = client.session["mfa.totp.secret"]
+    client.post(response["Location"], {"code": pyotp.TOTP(secret).now()})
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_password_only_session_of_enrolled_staff_must_give_the_code(client, metropole):
+    evaluator = evaluator_of(metropole)
+    secret = enrol_totp(evaluator)
+    client.force_login(evaluator)  # a session that never saw the factor
+    response = client.get("/admin/")
+    assert response["Location"] == "/compte/securite/reauthentification/?next=%2Fadmin%2F"
+    client.post(response["Location"], {"code": "000000"})
+    assert client.get("/admin/").status_code == 302
+    client.post(response["Location"], {"code": totp_code(secret, evaluator)})
+    assert client.get("/admin/").status_code == 200
+
+
+def test_staff_with_a_factor_get_in_after_the_code(client, metropole):
+    editor = editor_of(metropole)
+    secret = enrol_totp(editor)
+    response = log_in(client, editor.username, PASSWORD)
+    assert response["Location"] == "/compte/securite/code/"
+    assert client.get("/admin/")["Location"].startswith("/compte/connexion/")
+    client.post("/compte/securite/code/", {"code": totp_code(secret, editor)})
+    assert client.get("/admin/").status_code == 200
+
+
+def test_applicants_are_not_asked_for_a_factor_and_stay_out_of_the_cms(client):
+    from tests.factories import applicant
+
+    client.force_login(applicant())
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/securite/" not in response["Location"]
+
+
+def test_a_superuser_resets_a_colleagues_factor(client, metropole, caplog):
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    editor = editor_of(metropole)
+    enrol_totp(editor)
+    staff_login(client, root)
+    url = f"/admin/securite/{editor.pk}/reinitialiser/"
+    assert "Réinitialiser" in client.get(url).content.decode()
+    assert Authenticator.objects.filter(user=editor).exists(), "GET only asks to confirm"
+    with caplog.at_level("WARNING", logger="accounts.views.staff"):
+        response = client.post(url)
+    assert response.status_code == 302
+    assert not Authenticator.objects.filter(user=editor).exists()
+    assert f"second factor of user {editor.pk}" in caplog.text
+
+    colleague = type(client)()
+    log_in(colleague, editor.username, PASSWORD)
+    response = colleague.get("/admin/")
+    assert response["Location"].startswith("/compte/securite/totp/activer/")
+
+
+def test_only_a_superuser_may_reset(client, metropole):
+    editor, other = editor_of(metropole), editor_of(metropole, username="autre")
+    enrol_totp(other)
+    staff_login(client, editor)
+    assert client.post(f"/admin/securite/{other.pk}/reinitialiser/").status_code == 403
+    assert Authenticator.objects.filter(user=other).exists()
+
+
+def test_the_enforcement_is_on_in_the_settings_under_test():
+    assert "accounts.middleware.StaffSecondFactorMiddleware" in settings.MIDDLEWARE
