@@ -350,7 +350,12 @@ class DecisionTemplate(models.Model):
         verbose_name_plural = _("modèles de messages de décision")
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "status"], name="one_template_per_decision"
+                fields=["organisation", "status"],
+                name="one_template_per_decision",
+                violation_error_message=_(
+                    "Cette organisation a déjà un message pour cette décision : "
+                    "modifiez-le depuis la liste des messages."
+                ),
             )
         ]
 

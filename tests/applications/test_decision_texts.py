@@ -23,7 +23,7 @@ from applications.decisions import application_decide, decision_values
 from applications.models import ApplicationStatus, DecisionTemplate, StatusChange
 from calls.models import CallPage
 from tests.applications.reviewing import member_of, submitted_application
-from tests.factories import create_call, evaluator_of
+from tests.factories import create_call, evaluator_of, log_in_as
 
 S = ApplicationStatus
 migration = importlib.import_module("applications.migrations.0002_decision_placeholders")
@@ -67,7 +67,7 @@ def force_template(organisation, status: str, subject: str, body: str) -> Decisi
 
 
 def decide(client, evaluator, application, captured) -> object:
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     with captured(execute=True):
         return client.post(
             reverse("applications_admin:decide", args=[application.public_id]),
@@ -80,7 +80,7 @@ def decide(client, evaluator, application, captured) -> object:
 
 @pytest.mark.parametrize("text", [PASSWORD_HASH, UNPUBLISH_LOOP, INCLUDE, "{company.siret}"])
 def test_the_admin_form_refuses_templates_with_the_french_list(client, metropole, evaluator, text):
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     response = client.post(
         reverse("decision_templates:add"),
         {"organisation": metropole.pk, "status": "admissible", "subject": "Objet", "body": text},
@@ -102,7 +102,7 @@ def test_the_model_refuses_them_too(metropole):
 
 
 def test_the_form_shows_the_placeholders(client, evaluator):
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     content = client.get(reverse("decision_templates:add")).content.decode()
     assert PLACEHOLDER_LIST.replace("'", "&#x27;") in content
 
@@ -111,7 +111,7 @@ def test_an_edit_with_an_unknown_placeholder_keeps_the_saved_text(client, metrop
     template = DecisionTemplate.objects.create(
         organisation=metropole, status=S.SELECTED, subject="Bravo {entreprise}", body="{motif}"
     )
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     response = client.post(
         reverse("decision_templates:edit", args=[template.pk]),
         {"organisation": metropole.pk, "status": "selected", "subject": "{nom}", "body": "x"},
@@ -162,7 +162,7 @@ def test_a_message_failing_after_commit_leaves_the_decision_and_a_success_page(
 ):
     """A real commit (ATOMIC_REQUESTS): the message leaves after the decision is saved."""
     settings.EMAIL_BACKEND = f"{__name__}.BrokenBackend"
-    client.force_login(evaluator)
+    log_in_as(client, evaluator)
     with caplog.at_level(logging.ERROR):
         response = client.post(
             reverse("applications_admin:decide", args=[application.public_id]),
@@ -251,3 +251,15 @@ def test_the_migration_rewrites_saved_rows(metropole):
     legacy.full_clean()
     unchanged.refresh_from_db()
     assert (unchanged.subject, unchanged.body) == ("Bravo", "Bravo")
+
+
+def test_a_second_message_for_the_same_decision_is_refused_in_french(metropole):
+    DecisionTemplate.objects.create(
+        organisation=metropole, status=S.ADMISSIBLE, subject="Objet", body="Bonjour {entreprise}"
+    )
+    duplicate = DecisionTemplate(
+        organisation=metropole, status=S.ADMISSIBLE, subject="Autre", body="Bonjour"
+    )
+    with pytest.raises(ValidationError) as refused:
+        duplicate.validate_constraints()
+    assert "a déjà un message pour cette décision" in str(refused.value)

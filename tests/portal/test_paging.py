@@ -16,7 +16,7 @@ from calls.models import CallEvent, CallIndexPage
 from qanda.models import Question
 from search import indexer
 from tests.applications.reviewing import submitted_application
-from tests.factories import UserFactory, create_call, editor_of, evaluator_of
+from tests.factories import UserFactory, create_call, editor_of, evaluator_of, log_in_as
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +89,7 @@ def test_hostile_page_numbers_show_the_first_or_last_page(
 ):
     url, name, user = listings[listing]
     if user is not None:
-        client.force_login(user)
+        log_in_as(client, user)
     _first, total = _page_of(client, url, name, "1")
     assert total >= 2
     number, total_after = _page_of(client, url, name, value)

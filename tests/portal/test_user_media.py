@@ -17,7 +17,7 @@ from PIL import Image as PILImage
 from wagtail.documents.models import Document
 from wagtail.images.models import Image
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, log_in_as
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def media_root(settings, tmp_path, site_structure):
 
 @pytest.fixture
 def admin_client(client, media_root):
-    client.force_login(UserFactory(username="admin", is_staff=True, is_superuser=True))
+    log_in_as(client, UserFactory(username="admin", is_staff=True, is_superuser=True))
     return client
 
 
