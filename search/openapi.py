@@ -3,6 +3,8 @@
 from calls.constants import SECTORS, CallType
 
 STATUS_VALUES = ["open", "upcoming", "closed"]
+# A day (the whole day counts) or an instant; without an offset, Paris time.
+DATE_OR_DATE_TIME = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
 
 
 def _param(name: str, description: str, schema: dict, array: bool = False) -> dict:
@@ -15,6 +17,14 @@ def _param(name: str, description: str, schema: dict, array: bool = False) -> di
         "description": description,
         "schema": schema,
         **({"explode": True} if array else {}),
+    }
+
+
+def _error(description: str) -> dict:
+    """A refusal: a JSON ``Error`` body whose ``message`` says why in French."""
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
 
 
@@ -53,7 +63,8 @@ def openapi_schema(server: str) -> dict:
                         ),
                         _param(
                             "issuer",
-                            "Organisation (identifiant d'URL).",
+                            "Organisation (identifiant d'URL) ; une organisation inconnue est "
+                            "refusée (400).",
                             {"type": "string"},
                             array=True,
                         ),
@@ -66,12 +77,12 @@ def openapi_schema(server: str) -> dict:
                         _param(
                             "closes_before",
                             "Date limite avant (AAAA-MM-JJ ou ISO 8601).",
-                            {"type": "string"},
+                            DATE_OR_DATE_TIME,
                         ),
                         _param(
                             "closes_after",
                             "Date limite après (AAAA-MM-JJ ou ISO 8601).",
-                            {"type": "string"},
+                            DATE_OR_DATE_TIME,
                         ),
                         _param(
                             "sort",
@@ -82,7 +93,11 @@ def openapi_schema(server: str) -> dict:
                                 "default": "relevance",
                             },
                         ),
-                        _param("page", "Page.", {"type": "integer", "minimum": 1, "default": 1}),
+                        _param(
+                            "page",
+                            "Page.",
+                            {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 1},
+                        ),
                         _param(
                             "page_size",
                             "Résultats par page.",
@@ -117,17 +132,45 @@ def openapi_schema(server: str) -> dict:
                                 }
                             },
                         },
-                        "400": {
-                            "description": "Paramètres invalides.",
+                        "400": _error("Paramètres invalides."),
+                        "405": _error("Méthode non autorisée (GET seulement)."),
+                    },
+                }
+            },
+            "/api/v1/autocomplete/": {
+                "get": {
+                    "operationId": "autocompleteCalls",
+                    "summary": "Suggérer des titres d'appels",
+                    "parameters": [
+                        _param(
+                            "q",
+                            "Début d'un mot du titre (les 100 premiers caractères comptent).",
+                            {"type": "string"},
+                        )
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "Titres d'appels, les plus proches de leur clôture "
+                            "d'abord.",
                             "content": {
                                 "application/json": {
-                                    "schema": {"$ref": "#/components/schemas/Error"}
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["suggestions"],
+                                        "properties": {
+                                            "suggestions": {
+                                                "type": "array",
+                                                "items": {"type": "string"},
+                                            }
+                                        },
+                                    }
                                 }
                             },
                         },
+                        "405": _error("Méthode non autorisée (GET seulement)."),
                     },
                 }
-            }
+            },
         },
         "components": {
             "schemas": {

@@ -121,3 +121,20 @@ def test_search_page_ignores_bad_filters_and_says_so(client, indexed):
     response = client.get("/recherche/", {"q": "capteurs", "sort": "random"})
     assert response.status_code == 200
     assert "ont été ignorés" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/calls/", "/api/v1/autocomplete/", "/api/v1/openapi.json"]
+)
+def test_other_methods_get_a_json_405_in_french(path):
+    """Found by schemathesis: a POST got the CSRF check's HTML 403, a PUT an empty 405."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    for method in (client.post, client.put, client.delete):
+        response = method(path)
+        assert response.status_code == 405
+        assert response["Allow"] == "GET"
+        body = response.json()
+        assert body["error"] == "method_not_allowed"
+        assert body["message"] == "Méthode non autorisée : utilisez GET."
