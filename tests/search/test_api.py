@@ -138,3 +138,10 @@ def test_other_methods_get_a_json_405_in_french(path):
         body = response.json()
         assert body["error"] == "method_not_allowed"
         assert body["message"] == "Méthode non autorisée : utilisez GET."
+
+
+def test_autocomplete_ignores_a_nul_byte(client, indexed):
+    """Found by the fuzzer: PostgreSQL refused the NUL in the query parameter (a 500)."""
+    response = client.get("/api/v1/autocomplete/", {"q": "cap\x00"})
+    assert response.status_code == 200
+    assert response.json() == {"suggestions": ["Capteurs de qualité de l'air"]}
