@@ -27,6 +27,7 @@ class Form:
     action: str
     method: str
     fields: dict[str, Field] = field(default_factory=dict)
+    primary: set[str] = field(default_factory=set)  # of merged forms: the first one's fields
 
     def add(self, name: str, kind: str, value: str, checked: bool = False, **extra) -> Field:
         existing = self.fields.setdefault(name, Field(name, kind, **extra))
