@@ -1,6 +1,7 @@
 """The OpenAPI 3.1 description of the public search API, served at ``/api/v1/openapi.json``."""
 
 from calls.constants import SECTORS, CallType
+from search.params import MAX_PAGE
 
 STATUS_VALUES = ["open", "upcoming", "closed"]
 # A day (the whole day counts) or an instant; without an offset, Paris time.
@@ -96,7 +97,7 @@ def openapi_schema(server: str) -> dict:
                         _param(
                             "page",
                             "Page.",
-                            {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 1},
+                            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
                         ),
                         _param(
                             "page_size",

@@ -105,8 +105,11 @@ class CallIndexPage(Page):
 
 
 def _page_number(raw: str | None) -> int:
+    """The page asked for, within 1 and ``MAX_PAGE`` (a larger offset overflows the database)."""
+    from search.params import MAX_PAGE
+
     try:
-        return max(1, int(raw or 1))
+        return min(max(1, int(raw or 1)), MAX_PAGE)
     except ValueError:
         return 1
 

@@ -87,6 +87,10 @@ UNICODE = [
 CONTROL = ["\x00", "a\x00b", "\x01\x02\x1b[31m", "\r\n\t", "\x7f", "\x85\u2028\u2029"]
 
 
+LONG = [unit * size for unit in ("a", "é", "🚀", "<", "%") for size in (201, 1001, 20_000)]
+CURATED = ODD_DATES + NUMBERS + INJECTIONS + UNICODE + CONTROL + LONG + [""]
+
+
 def long_strings() -> st.SearchStrategy[str]:
     return st.sampled_from(["a", "é", "🚀", "<", "%", " "]).flatmap(
         lambda unit: st.sampled_from([unit * 201, unit * 1001, unit * 20_000])
@@ -97,7 +101,8 @@ def text_values() -> st.SearchStrategy[str]:
     """One malformed (or merely odd) string."""
     return st.one_of(
         st.just(""),
-        st.sampled_from(ODD_DATES + NUMBERS + INJECTIONS + UNICODE + CONTROL),
+        st.sampled_from(CURATED),
+        st.sampled_from(CURATED),  # twice: the curated values are the likeliest to break
         long_strings(),
         st.integers(min_value=-(10**20), max_value=10**20).map(str),
         st.floats(allow_nan=True, allow_infinity=True).map(repr),

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache
 from hypothesis import given
+from hypothesis import strategies as st
 
 from calls.forms import CallFilterForm
 from search.openapi import openapi_schema
 from search.params import KNOWN as SEARCH_PARAMETERS
+from tests.factories import applicant
 from tests.fuzz.budget import fuzz_settings
 from tests.fuzz.french import english_defaults_in, is_french
 from tests.fuzz.html_forms import parse_page
-from tests.fuzz.strategies import query_strings
+from tests.fuzz.strategies import CURATED, INVALID_UTF8, encoded_values, query_strings
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,6 +105,22 @@ def assert_answer_is_sound(response, query: str) -> None:
 
 
 @pytest.mark.parametrize("surface", SURFACES)
+def test_every_curated_value_in_every_parameter(client, published_calls, surface):
+    """Each curated bad value once: in every parameter at once (the pages drop what is
+    bad and use the rest), then in each one alone where the others would hide it (the
+    API refuses a request at its first bad value, before any search runs)."""
+    call = published_calls[0]
+    path = surface.format(call=call.slug, organisation=call.issuer.slug)
+    names = SURFACES[surface]
+    for value in [*(quote(v, safe="") for v in CURATED), *INVALID_UTF8]:
+        queries = [[name] for name in names] if path.startswith("/api/") else [names]
+        for chosen in queries:
+            cache.clear()
+            query = "&".join(f"{name}={value}" for name in chosen)
+            assert_answer_is_sound(client.get(f"{path}?{query}"), query)
+
+
+@pytest.mark.parametrize("surface", SURFACES)
 def test_malformed_get_parameters_never_fail_the_server(client, published_calls, surface):
     call = published_calls[0]
     path = surface.format(call=call.slug, organisation=call.issuer.slug)
@@ -111,5 +130,33 @@ def test_malformed_get_parameters_never_fail_the_server(client, published_calls,
     def check(query: str) -> None:
         cache.clear()  # rate limits would otherwise answer 429 after a few examples
         assert_answer_is_sound(client.get(f"{path}?{query}"), query)
+
+    check()
+
+
+# URL patterns whose path segments a visitor can type: ``{}`` is fuzzed.
+PATH_PATTERNS = [
+    "/appels/{}/",
+    "/appels/{}/candidater/",
+    "/appels/{}/questions/",
+    "/organisations/{}/",
+    "/compte/verification/{}/",
+    "/compte/mot-de-passe/nouveau/{}/{}/",
+    "/espace/candidatures/{}/",
+    "/{}/",
+]
+
+
+@pytest.mark.parametrize("pattern", PATH_PATTERNS)
+def test_malformed_path_segments_never_fail_the_server(client, published_calls, pattern):
+    client.force_login(applicant(email="lea@mistral.test"))
+    segments = st.lists(encoded_values(), min_size=1, max_size=1).map(lambda v: v[0] or "x")
+
+    @fuzz_settings(max_examples=20)
+    @given(values=st.tuples(*[segments] * pattern.count("{}")))
+    def check(values: tuple[str, ...]) -> None:
+        cache.clear()
+        path = pattern.format(*values)
+        assert client.get(path).status_code < 500, path
 
     check()
