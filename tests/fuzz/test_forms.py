@@ -25,7 +25,7 @@ from tests.factories import _la_poste_siret, applicant
 from tests.fuzz.budget import fuzz_settings
 from tests.fuzz.french import english_defaults_in, is_french
 from tests.fuzz.html_forms import Field, Form, parse_page
-from tests.fuzz.strategies import text_values
+from tests.fuzz.strategies import CURATED, text_values
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
@@ -163,8 +163,8 @@ def forms_world(published_calls):
     return call, applicant(email="lea@mistral.test")
 
 
-@pytest.mark.parametrize("name", FORMS)
-def test_malformed_submissions_never_fail_the_server(name, forms_world):
+def open_form(name: str, forms_world) -> tuple[PublicForm, Client, object, str, Form]:
+    """The page of form ``name``, as its visitor sees it, and the form read from it."""
     spec = FORMS[name]
     call, user = forms_world
     client = Client(enforce_csrf_checks=True)
@@ -173,25 +173,42 @@ def test_malformed_submissions_never_fail_the_server(name, forms_world):
     path = spec.path.format(call=call.slug)
     page = client.get(path)
     assert page.status_code == 200, page.status_code
-    form = form_of(page.content.decode(), path)
-    fuzzed = {
-        n: f for n, f in form.fields.items() if f.kind not in SKIPPED_KINDS or f.kind == "file"
-    }
-    hidden = {n: f.value for n, f in form.fields.items() if f.kind == "hidden"}
+    return spec, client, user, path, form_of(page.content.decode(), path)
+
+
+def submit(spec: PublicForm, client: Client, user, path: str, form: Form, sent: dict) -> None:
+    """Send ``sent`` as the form would; no 5xx, and a refusal is sound."""
+    __tracebackhide__ = True
+    cache.clear()  # the rate limits would answer 429 after a few submissions
+    if spec.reset:
+        spec.reset(user)
+    if form.method == "get":
+        response = client.get(path, sent)
+    else:
+        hidden = {n: f.value for n, f in form.fields.items() if f.kind == "hidden"}
+        response = client.post(path, {**hidden, **sent})
+    assert response.status_code < 500, sent
+    if response.status_code in (200, 400, 403, 422):
+        assert_refusal_is_sound(response, sent, form, spec.keeps_values)
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_every_curated_value_in_every_field(name, forms_world):
+    """Each curated bad value once, in every field at once (files apart)."""
+    spec, client, user, path, form = open_form(name, forms_world)
+    fields = [n for n, f in form.fields.items() if f.kind not in SKIPPED_KINDS]
+    for value in CURATED:
+        submit(spec, client, user, path, form, dict.fromkeys(fields, value))
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_malformed_submissions_never_fail_the_server(name, forms_world):
+    spec, client, user, path, form = open_form(name, forms_world)
+    fuzzed = {n: f for n, f in form.fields.items() if f.kind != "hidden"}
 
     @fuzz_settings(max_examples=30)
     @given(drawn=st.fixed_dictionaries({n: field_values(f) for n, f in fuzzed.items()}))
     def check(drawn: dict) -> None:
-        cache.clear()  # the rate limits would answer 429 after a few examples
-        if spec.reset:
-            spec.reset(user)
-        sent = {n: v for n, v in drawn.items() if v is not MISSING}
-        if form.method == "get":
-            response = client.get(path, {n: v for n, v in sent.items()})
-        else:
-            response = client.post(path, {**hidden, **sent})
-        assert response.status_code < 500
-        if response.status_code in (200, 400, 403, 422):
-            assert_refusal_is_sound(response, sent, form, spec.keeps_values)
+        submit(spec, client, user, path, form, {n: v for n, v in drawn.items() if v is not MISSING})
 
     check()
