@@ -71,7 +71,7 @@ PLAUSIBLE = {
 }
 # …and by name, for the few fields whose valid values no input type tells.
 PLAUSIBLE_BY_NAME = {"siret": _la_poste_siret(9_999), "departement": "13", "commune": "Marseille"}
-SKIPPED_KINDS = {"hidden", "file"}  # hidden: CSRF and state; files: drawn apart
+SKIPPED_KINDS = {"hidden", "file"}  # by the curated sweep: CSRF, state, and files
 MISSING = object()
 
 
