@@ -4,6 +4,8 @@ from calls.constants import SECTORS, CallType
 from portal.paging import MAX_PAGE
 
 STATUS_VALUES = ["open", "upcoming", "closed"]
+# A day (the whole day counts) or an instant; without an offset, Paris time.
+DATE_OR_DATE_TIME = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
 
 #: The answer to a client over its per-minute limit (``search.throttling``).
 TOO_MANY_REQUESTS = {
@@ -28,6 +30,14 @@ def _param(name: str, description: str, schema: dict, array: bool = False) -> di
         "description": description,
         "schema": schema,
         **({"explode": True} if array else {}),
+    }
+
+
+def _error(description: str) -> dict:
+    """A refusal: a JSON ``Error`` body whose ``message`` says why in French."""
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
 
 
@@ -66,7 +76,8 @@ def openapi_schema(server: str) -> dict:
                         ),
                         _param(
                             "issuer",
-                            "Organisation (identifiant d'URL).",
+                            "Organisation (identifiant d'URL) ; une organisation inconnue est "
+                            "refusée (400).",
                             {"type": "string"},
                             array=True,
                         ),
@@ -79,12 +90,12 @@ def openapi_schema(server: str) -> dict:
                         _param(
                             "closes_before",
                             "Date limite avant (AAAA-MM-JJ ou ISO 8601).",
-                            {"type": "string"},
+                            DATE_OR_DATE_TIME,
                         ),
                         _param(
                             "closes_after",
                             "Date limite après (AAAA-MM-JJ ou ISO 8601).",
-                            {"type": "string"},
+                            DATE_OR_DATE_TIME,
                         ),
                         _param(
                             "sort",
@@ -134,17 +145,11 @@ def openapi_schema(server: str) -> dict:
                                 }
                             },
                         },
-                        "400": {
-                            "description": (
-                                "Paramètres invalides, inconnus ou répétés (une seule valeur "
-                                "pour q, sort, closes_before, closes_after, page, page_size)."
-                            ),
-                            "content": {
-                                "application/json": {
-                                    "schema": {"$ref": "#/components/schemas/Error"}
-                                }
-                            },
-                        },
+                        "400": _error(
+                            "Paramètres invalides, inconnus ou répétés (une seule valeur "
+                            "pour q, sort, closes_before, closes_after, page, page_size)."
+                        ),
+                        "405": _error("Méthode non autorisée (GET seulement)."),
                         "429": TOO_MANY_REQUESTS,
                     },
                 }
@@ -230,6 +235,7 @@ def _autocomplete_operation() -> dict:
                     }
                 },
             },
+            "405": _error("Méthode non autorisée (GET seulement)."),
             "429": TOO_MANY_REQUESTS,
         },
     }

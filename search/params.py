@@ -6,7 +6,7 @@ both and a shared link reproduces what its sender saw.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.http import QueryDict
@@ -59,12 +59,20 @@ def _date(params: QueryDict, name: str, errors: dict, end_of_day: bool) -> datet
     try:
         if len(raw) == 10:
             day = datetime.fromisoformat(raw).date()
-            return datetime.combine(day, time(23, 59, 59) if end_of_day else time.min, PARIS)
-        value = datetime.fromisoformat(raw)
+            value = datetime.combine(day, time(23, 59, 59) if end_of_day else time.min, PARIS)
+        else:
+            value = datetime.fromisoformat(raw)
     except ValueError:
         errors[name] = "date attendue au format AAAA-MM-JJ ou ISO 8601."
         return None
-    return value if value.tzinfo else value.replace(tzinfo=PARIS)
+    value = value if value.tzinfo else value.replace(tzinfo=PARIS)
+    # In UTC: PostgreSQL refuses offsets past ±15:59 that Python takes (a 500 then),
+    # and an instant outside years 1–9999 in UTC is refused here instead.
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        errors[name] = "date hors des limites acceptées."
+        return None
 
 
 def _int(params: QueryDict, name: str, default: int, low: int, high: int, errors: dict) -> int:

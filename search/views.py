@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from functools import wraps
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 
 from calls.constants import SECTORS, CallStatus, CallType
 from organisations.models import Organisation
@@ -28,6 +31,36 @@ def _issuer_slugs() -> set[str]:
     return set(Organisation.objects.values_list("slug", flat=True))
 
 
+def api_error(error: str, message: str, status: int, fields: dict | None = None) -> JsonResponse:
+    """The API's refusal: a JSON ``Error`` body (see ``search.openapi``), never an HTML page."""
+    return JsonResponse(
+        {"error": error, "message": message, "fields": fields or {}},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def api_get(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """``require_GET`` for the API: the 405 answers in JSON like every other refusal.
+
+    CSRF-exempt, since no method but GET gets past it: otherwise the CSRF check
+    would answer a POST first, with an HTML 403.
+    """
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method != "GET":
+            response = api_error(
+                "method_not_allowed", _("Méthode non autorisée : utilisez GET."), status=405
+            )
+            response["Allow"] = "GET"
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def hit_json(hit: SearchHit) -> dict:
     return {
         "call_id": hit.call_id,
@@ -45,20 +78,15 @@ def hit_json(hit: SearchHit) -> dict:
 
 
 @transaction.non_atomic_requests  # a read: the search opens its own transaction
-@require_GET
+@api_get
 @throttled("api", "SEARCH_API_LIMIT_PER_MINUTE")
 def calls_api(request: HttpRequest) -> JsonResponse:
     issuers = _issuer_slugs() if "issuer" in request.GET else set()
     try:
         search_request = parse_search_params(request.GET, issuers=issuers)
     except InvalidParameters as error:
-        return JsonResponse(
-            {
-                "error": "invalid_parameters",
-                "message": "Paramètres invalides.",
-                "fields": error.errors,
-            },
-            status=400,
+        return api_error(
+            "invalid_parameters", _("Paramètres invalides."), status=400, fields=error.errors
         )
     results = get_backend().search(search_request)
     facets = {k: v for k, v in results.facets.items() if k != "deadline"}
@@ -74,14 +102,14 @@ def calls_api(request: HttpRequest) -> JsonResponse:
     )
 
 
-@require_GET
+@api_get
 def openapi(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         openapi_schema(request.build_absolute_uri("/")), json_dumps_params={"ensure_ascii": False}
     )
 
 
-@require_GET
+@api_get
 @throttled("autocomplete", "SEARCH_AUTOCOMPLETE_LIMIT_PER_MINUTE")
 def autocomplete(request: HttpRequest) -> JsonResponse:
     prefix = request.GET.get("q", "")[:100]

@@ -800,7 +800,8 @@ class DatabaseBackend(SearchBackend):
         )
 
     def autocomplete(self, prefix: str, limit: int = 8) -> list[str]:
-        folded = fold(prefix).strip()
+        # A NUL is never in a title, and PostgreSQL refuses it in a parameter (a 500).
+        folded = fold(prefix).replace("\x00", "").strip()
         if len(folded) < 2:
             return []
         entries = SearchEntry.objects.filter(

@@ -121,3 +121,47 @@ def test_search_page_ignores_bad_filters_and_says_so(client, indexed):
     response = client.get("/recherche/", {"q": "capteurs", "sort": "random"})
     assert response.status_code == 200
     assert "ont été ignorés" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/calls/", "/api/v1/autocomplete/", "/api/v1/openapi.json"]
+)
+def test_other_methods_get_a_json_405_in_french(path):
+    """Found by schemathesis: a POST got the CSRF check's HTML 403, a PUT an empty 405."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    for method in (client.post, client.put, client.delete):
+        response = method(path)
+        assert response.status_code == 405
+        assert response["Allow"] == "GET"
+        body = response.json()
+        assert body["error"] == "method_not_allowed"
+        assert body["message"] == "Méthode non autorisée : utilisez GET."
+
+
+def test_autocomplete_ignores_a_nul_byte(client, indexed):
+    """Found by the fuzzer: PostgreSQL refused the NUL in the query parameter (a 500)."""
+    response = client.get("/api/v1/autocomplete/", {"q": "cap\x00"})
+    assert response.status_code == 200
+    assert response.json() == {"suggestions": ["Capteurs de qualité de l'air"]}
+
+
+@pytest.mark.parametrize(
+    "moment", ["2026-06-01T10:00:00-23:00", "2026-06-01T10:00:00+16:30", "2026-06-01T10:00-20"]
+)
+def test_an_offset_that_postgresql_refuses_is_read_in_utc(client, indexed, moment):
+    """Found by the fuzzer: Python takes offsets up to ±23:59, PostgreSQL past ±15:59 not (500)."""
+    for path in ("/api/v1/calls/", "/recherche/"):
+        assert client.get(path, {"closes_after": moment}).status_code == 200
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+14:00"])
+def test_an_instant_outside_the_years_1_to_9999_in_utc_is_refused(client, indexed, moment):
+    """Found by the fuzzer: 9999-12-31T23:59:59-23:59 is year 10000 in UTC (a 500)."""
+    response = client.get("/api/v1/calls/", {"closes_before": moment})
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"closes_before": "date hors des limites acceptées."}
+    page = client.get("/recherche/", {"closes_before": moment})
+    assert page.status_code == 200
+    assert "date hors des limites acceptées." in page.content.decode()
