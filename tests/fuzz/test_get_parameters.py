@@ -46,7 +46,6 @@ SURFACES: dict[str, list[str]] = {
     "/appels/{call}/": ["page"],
     "/": ["page"],
     "/compte/inscription/": ["email"],
-    "/compte/verification/renvoyer/": ["email"],
     "/compte/connexion/": ["next"],
     "/compte/mot-de-passe/oubli/": ["email"],
 }
