@@ -52,7 +52,7 @@ def reset_second_factor(request: HttpRequest, user_id: int) -> HttpResponse:
             )
             % {"name": colleague.get_username()},
         )
-        return redirect("wagtailusers_users:edit", colleague.pk)
+        return redirect("accounts_admin:staff_second_factors")
     return render(
         request,
         "accounts/admin/reset_second_factor.html",
@@ -61,3 +61,25 @@ def reset_second_factor(request: HttpRequest, user_id: int) -> HttpResponse:
             "authenticators": Authenticator.objects.filter(user=colleague).count(),
         },
     )
+
+
+def staff_second_factors(request: HttpRequest) -> HttpResponse:
+    """Every colleague who may enter the CMS, with their second factor; superusers only."""
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    users = get_user_model().objects.filter(is_active=True).order_by("username")
+    staff = [user for user in users if user.has_perm("wagtailadmin.access_admin")]
+    kinds = {}
+    for user_id, kind in Authenticator.objects.filter(user__in=staff).values_list(
+        "user_id", "type"
+    ):
+        kinds.setdefault(user_id, set()).add(kind)
+    rows = [
+        {
+            "user": user,
+            "totp": Authenticator.Type.TOTP in kinds.get(user.pk, ()),
+            "passkeys": Authenticator.Type.WEBAUTHN in kinds.get(user.pk, ()),
+        }
+        for user in staff
+    ]
+    return render(request, "accounts/admin/staff_second_factors.html", {"rows": rows})

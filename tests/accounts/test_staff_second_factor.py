@@ -75,7 +75,10 @@ def test_a_superuser_resets_a_colleagues_factor(client, metropole, caplog):
     editor = editor_of(metropole)
     enrol_totp(editor)
     staff_login(client, root)
+    listing = client.get("/admin/securite/").content.decode()
     url = f"/admin/securite/{editor.pk}/reinitialiser/"
+    assert f'href="{url}"' in listing, "the staff list links to the reset"
+    assert '"/admin/securite/"' in client.get("/admin/").content.decode(), "in the menu"
     assert "Réinitialiser" in client.get(url).content.decode()
     assert Authenticator.objects.filter(user=editor).exists(), "GET only asks to confirm"
     with caplog.at_level("WARNING", logger="accounts.views.staff"):
@@ -95,6 +98,7 @@ def test_only_a_superuser_may_reset(client, metropole):
     enrol_totp(other)
     staff_login(client, editor)
     assert client.post(f"/admin/securite/{other.pk}/reinitialiser/").status_code == 403
+    assert client.get("/admin/securite/").status_code == 403
     assert Authenticator.objects.filter(user=other).exists()
 
 
