@@ -2,6 +2,7 @@
 
 from urllib.parse import urlsplit
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import env_bool, env_str
@@ -43,8 +44,14 @@ for _kind, _partner in SYNDICATION_PARTNERS.items():  # noqa: F405
             f"({_kind.upper()}_BASE_URL), not {_partner['base_url']!r}."
         )
 
-if not env_str("MFA_ENCRYPTION_KEY", ""):
-    raise ImproperlyConfigured("Production needs MFA_ENCRYPTION_KEY (a Fernet key).")
+try:
+    Fernet(env_str("MFA_ENCRYPTION_KEY", "").encode())
+except ValueError as error:
+    raise ImproperlyConfigured(
+        "Production needs MFA_ENCRYPTION_KEY, a Fernet key (32 url-safe base64-encoded "
+        "bytes), e.g. from: python -c \"from cryptography.fernet import Fernet; "
+        'print(Fernet.generate_key().decode())"'
+    ) from error
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True

@@ -16,9 +16,11 @@ import pytest
 from tests.conftest import ROOT
 
 GOOD_SECRET = "k3J9-production-like-secret-" + "Zq7" * 12
+MFA_KEY = "1b2NDMlVZ7q5nD3Xj3Wn0xq6yTqkXgA4VQmY6lq0R3Y="  # a Fernet key: 32 bytes, base64
 MBA = {"MBA_API_KEY": "cle", "MBA_SIGNING_SECRET": "whsec_c2VjcmV0"}
 PACTEPME = {"PACTEPME_CLIENT_ID": "client", "PACTEPME_CLIENT_SECRET": "secret"}
 CLEARED = {"DJANGO_DEBUG", "DJANGO_SECRET_KEY", "PORTAL_BASE_URL", "WAGTAILADMIN_BASE_URL"}
+CLEARED |= {"MFA_ENCRYPTION_KEY"}
 CLEARED |= {"MBA_BASE_URL", "PACTEPME_BASE_URL", "DJANGO_SETTINGS_MODULE"}
 
 
@@ -28,6 +30,7 @@ def import_production(tmp_path: Path, **changes: str | None) -> subprocess.Compl
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/portal",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/15",
         DJANGO_SECRET_KEY=GOOD_SECRET,
+        MFA_ENCRYPTION_KEY=MFA_KEY,
         PORTAL_BASE_URL="https://innovation.ampmetropole.example",
         PORTAL_VAR_DIR=str(tmp_path),
     )
@@ -79,3 +82,10 @@ def test_an_unsafe_environment_is_refused_with_a_clear_message(tmp_path, changes
     result = import_production(tmp_path, **changes)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and message in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("key", [None, "", "not-a-fernet-key"])
+def test_a_missing_or_malformed_mfa_key_is_refused(tmp_path, key):
+    result = import_production(tmp_path, MFA_ENCRYPTION_KEY=key)
+    assert result.returncode != 0
+    assert "MFA_ENCRYPTION_KEY" in result.stderr
