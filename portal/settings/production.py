@@ -49,7 +49,7 @@ try:
 except ValueError as error:
     raise ImproperlyConfigured(
         "Production needs MFA_ENCRYPTION_KEY, a Fernet key (32 url-safe base64-encoded "
-        "bytes), e.g. from: python -c \"from cryptography.fernet import Fernet; "
+        'bytes), e.g. from: python -c "from cryptography.fernet import Fernet; '
         'print(Fernet.generate_key().decode())"'
     ) from error
 
