@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pyotp
 import pytest
+import time_machine
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.utils import timezone
 
 from tests.accounts.conftest import log_in
 from tests.factories import (
@@ -32,11 +36,35 @@ def test_staff_without_a_factor_are_sent_to_enrol_and_then_get_in(client, metrop
     assert response["Location"] == "/compte/securite/totp/activer/?next=%2Fadmin%2Fpages%2F"
     assert client.get("/admin/").status_code == 302
     activation = client.get(response["Location"])
-    client.post(activation["Location"], {"password": PASSWORD})  # re-authenticate first
-    client.get(response["Location"])
+    assert activation.status_code == 200, "right after the login, no second password prompt"
     secret = client.session["mfa.totp.secret"]
-    client.post(response["Location"], {"code": pyotp.TOTP(secret).now()})
+    enrolled = client.post(response["Location"], {"code": pyotp.TOTP(secret).now()})
+    assert enrolled.status_code == 302, enrolled.content.decode()[-3000:]
     assert client.get("/admin/").status_code == 200
+
+
+def test_a_first_factor_long_after_the_login_needs_the_password_again(client, metropole):
+    editor = editor_of(metropole)
+    enrol_totp(editor)
+    Authenticator.objects.filter(user=editor).delete()
+    with time_machine.travel(timezone.now() - timedelta(minutes=30)):
+        log_in(client, editor.username, PASSWORD)
+    activation = client.get("/compte/securite/totp/activer/")
+    assert activation.status_code == 302
+    assert activation["Location"].startswith("/compte/reauthentification/")
+
+
+def test_adding_a_factor_next_to_one_needs_re_authentication(client, metropole):
+    """Only a first factor skips the password prompt: a second one could lock the owner out."""
+    editor = editor_of(metropole)
+    staff_login(client, editor)
+    Authenticator.objects.filter(user=editor, type=Authenticator.Type.TOTP).delete()
+    Authenticator.objects.create(
+        user=editor, type=Authenticator.Type.RECOVERY_CODES, data={"seed": "x", "used_mask": 0}
+    )
+    activation = client.get("/compte/securite/totp/activer/")
+    assert activation.status_code == 302
+    assert "reauthentification" in activation["Location"]
 
 
 def test_a_password_only_session_of_enrolled_staff_must_give_the_code(client, metropole):
