@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 ADMIN_PREFIX = "/admin/"
 #: Pages of the CMS a member of staff may reach without the factor.
@@ -48,6 +50,14 @@ def second_factor_redirect(request: HttpRequest) -> HttpResponse | None:
         return None
     query = "?" + urlencode({"next": request.get_full_path()})
     if not second_factor_ids(user):
+        messages.info(
+            request,
+            _(
+                "L'accès à l'administration demande une double authentification : "
+                "activez-la ci-dessous avec une application d'authentification, puis "
+                "gardez vos codes de secours."
+            ),
+        )
         return redirect(reverse("mfa_activate_totp") + query)
     if not session_used_second_factor(request, user):
         return redirect(reverse("mfa_reauthenticate") + query)

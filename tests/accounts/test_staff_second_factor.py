@@ -11,7 +11,7 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.utils import timezone
 
-from tests.accounts.conftest import log_in
+from tests.accounts.conftest import log_in, page_text
 from tests.factories import (
     PASSWORD,
     UserFactory,
@@ -37,6 +37,7 @@ def test_staff_without_a_factor_are_sent_to_enrol_and_then_get_in(client, metrop
     assert client.get("/admin/").status_code == 302
     activation = client.get(response["Location"])
     assert activation.status_code == 200, "right after the login, no second password prompt"
+    assert "L'accès à l'administration demande une double authentification" in page_text(activation)
     secret = client.session["mfa.totp.secret"]
     enrolled = client.post(response["Location"], {"code": pyotp.TOTP(secret).now()})
     assert enrolled.status_code == 302, enrolled.content.decode()[-3000:]
