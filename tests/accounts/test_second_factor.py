@@ -8,6 +8,7 @@ import pyotp
 import pytest
 import time_machine
 from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -94,3 +95,16 @@ def test_the_security_page_is_in_french(client):
     log_in(client, "lea@example.test", PASSWORD)
     page = page_text(client.get("/compte/securite/"))
     assert "Authentification à deux facteurs" in page or "double authentification" in page
+
+
+def test_the_recovery_codes_are_shown_after_activation(client):
+    user = applicant(email="lea@example.test")
+    log_in(client, "lea@example.test", PASSWORD)
+    client.get("/compte/securite/totp/activer/")
+    secret = client.session["mfa.totp.secret"]
+    response = client.post("/compte/securite/totp/activer/", {"code": pyotp.TOTP(secret).now()})
+    page = page_text(client.get(response["Location"]))
+    codes = RecoveryCodes(Authenticator.objects.get(user=user, type="recovery_codes"))
+    unused = codes.get_unused_codes()
+    assert len(unused) == 10
+    assert all(code in page for code in unused), "each unused code is on the page to be saved"
