@@ -37,7 +37,7 @@ def log_in(page, live_server, email: str) -> None:
     page.goto(live_server.url + "/compte/connexion/")
     page.get_by_label("Adresse e-mail").fill(email)
     page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se connecter", exact=True).click()
     page.wait_for_load_state()
 
 
@@ -64,7 +64,7 @@ def test_invite_join_by_a_click_and_leave_on_a_phone(phone, live_server, site_st
     page.wait_for_url("**/compte/connexion/**")
     page.get_by_label("Adresse e-mail").fill("paul@example.test")
     page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se connecter", exact=True).click()
     join = page.get_by_role("button", name="Rejoindre Capteurs du Vieux-Port et de l'Estaque")
     join.wait_for()
     assert not Membership.objects.filter(user=paul).exists()
