@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/v1/calls/", search_views.calls_api, name="api_calls"),
     path("api/v1/openapi.json", search_views.openapi, name="api_openapi"),
     path("api/v1/autocomplete/", search_views.autocomplete, name="api_autocomplete"),
+    path("api/<path:path>", search_views.api_not_found),
     path("documents/", include(wagtaildocs_urls)),
     path("compte/", include(allauth_urlpatterns)),
     path("compte/", include("accounts.urls")),

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from calls.constants import SECTORS, CallType
 from portal.paging import MAX_PAGE
@@ -48,7 +49,7 @@ def _choices(params: QueryDict, name: str, allowed, errors: dict) -> tuple[str, 
     values = tuple(v for v in params.getlist(name) if v)
     unknown = [v for v in values if v not in allowed]
     if unknown:
-        errors[name] = f"valeur inconnue : {', '.join(unknown)}."
+        errors[name] = _("valeur inconnue : %(values)s.") % {"values": ", ".join(unknown)}
     return values
 
 
@@ -63,7 +64,7 @@ def _date(params: QueryDict, name: str, errors: dict, end_of_day: bool) -> datet
         else:
             value = datetime.fromisoformat(raw)
     except ValueError:
-        errors[name] = "date attendue au format AAAA-MM-JJ ou ISO 8601."
+        errors[name] = _("date attendue au format AAAA-MM-JJ ou ISO 8601.")
         return None
     value = value if value.tzinfo else value.replace(tzinfo=PARIS)
     # In UTC: PostgreSQL refuses offsets past ±15:59 that Python takes (a 500 then),
@@ -71,7 +72,7 @@ def _date(params: QueryDict, name: str, errors: dict, end_of_day: bool) -> datet
     try:
         return value.astimezone(UTC)
     except OverflowError:
-        errors[name] = "date hors des limites acceptées."
+        errors[name] = _("date hors des limites acceptées.")
         return None
 
 
@@ -82,10 +83,13 @@ def _int(params: QueryDict, name: str, default: int, low: int, high: int, errors
     try:
         value = int(raw)
     except ValueError:
-        errors[name] = "nombre entier attendu."
+        errors[name] = _("nombre entier attendu.")
         return default
     if not low <= value <= high:
-        errors[name] = f"doit être compris entre {low} et {high}."
+        errors[name] = _("doit être compris entre %(low)s et %(high)s.") % {
+            "low": low,
+            "high": high,
+        }
         return default
     return value
 
@@ -101,20 +105,20 @@ def parse_search_params(
     errors: dict[str, str] = {}
     if strict:
         for name in sorted(set(params) - KNOWN):
-            errors[name] = "paramètre inconnu."
+            errors[name] = _("paramètre inconnu.")
     query = params.get("q", "").strip()
     if len(query) > 200:
-        errors["q"] = "200 caractères au plus."
+        errors["q"] = _("200 caractères au plus.")
     sort = params.get("sort", "relevance") or "relevance"
     if sort not in SORTS:
-        errors["sort"] = f"valeurs possibles : {', '.join(SORTS)}."
+        errors["sort"] = _("valeurs possibles : %(values)s.") % {"values": ", ".join(SORTS)}
     deadline = params.get("deadline", "")
     if deadline and deadline not in DEADLINES:
-        errors["deadline"] = f"valeurs possibles : {', '.join(DEADLINES)}."
+        errors["deadline"] = _("valeurs possibles : %(values)s.") % {"values": ", ".join(DEADLINES)}
     request = SearchRequest(
         query=query[:200],
         call_types=_choices(params, "type", CallType.values, errors),
-        sectors=_choices(params, "sector", {code for code, _ in SECTORS}, errors),
+        sectors=_choices(params, "sector", {code for code, _label in SECTORS}, errors),
         issuers=_choices(params, "issuer", issuers, errors)
         if issuers is not None
         else tuple(v for v in params.getlist("issuer") if v),
@@ -130,7 +134,7 @@ def parse_search_params(
     if strict:  # said last: it explains the other errors the repeated value may cause
         for name in SINGLE_VALUED:
             if len(params.getlist(name)) > 1:
-                errors[name] = "une seule valeur attendue."
+                errors[name] = _("une seule valeur attendue.")
     if errors:
         raise InvalidParameters(errors)
     return request

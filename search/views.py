@@ -61,6 +61,16 @@ def api_get(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapper
 
 
+@csrf_exempt
+def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Any other address under ``/api/``: a JSON 404 like every refusal of the API."""
+    return api_error(
+        "not_found",
+        _("Cette adresse n'existe pas dans l'API ; sa description est à /api/v1/openapi.json."),
+        status=404,
+    )
+
+
 def hit_json(hit: SearchHit) -> dict:
     return {
         "call_id": hit.call_id,

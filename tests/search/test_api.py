@@ -165,3 +165,11 @@ def test_an_instant_outside_the_years_1_to_9999_in_utc_is_refused(client, indexe
     page = client.get("/recherche/", {"closes_before": moment})
     assert page.status_code == 200
     assert "date hors des limites acceptées." in page.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nothing/", "/api/v2/calls/", "/api/v1/calls/x/"])
+def test_an_unknown_api_address_answers_a_json_404_in_french(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert "n'existe pas dans l'API" in response.json()["message"]
