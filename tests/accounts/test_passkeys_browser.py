@@ -113,9 +113,12 @@ def test_an_applicant_adds_a_passkey_and_logs_in_with_it(
     assert credential["rpId"] == "localhost"
     key = Authenticator.objects.get(user=user, type=Authenticator.Type.WEBAUTHN)
     assert key.wrap().name == "Ordinateur du bureau"
+    assert key.wrap().is_passwordless is True
 
     page.goto(base_url + "/compte/securite/cles/")
-    assert page.get_by_role("cell", name="Ordinateur du bureau").is_visible()
+    row = page.get_by_role("row", name="Ordinateur du bureau")
+    assert row.get_by_role("cell", name="Ordinateur du bureau Clé d'accès").is_visible()
+    assert row.get_by_text("Jamais utilisée.").is_visible()
     assert_accessible(page)
     shot(page, "list")
 
@@ -128,6 +131,8 @@ def test_an_applicant_adds_a_passkey_and_logs_in_with_it(
     assert credentials(authenticator)[0]["signCount"] == 2, "the key signed the login"
     key.refresh_from_db()
     assert key.last_used_at is not None
+    page.goto(base_url + "/compte/securite/cles/")
+    assert page.get_by_text("Dernière utilisation").is_visible()
     assert console == [], console
 
 
