@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 
 from tests.conftest import assert_accessible
@@ -105,6 +106,7 @@ def log_out(page) -> None:
 def test_an_applicant_adds_a_passkey_and_logs_in_with_it(
     page, base_url, site_structure, authenticator, console
 ):
+    """Added behind the password prompt, listed, then used alone and as a second factor."""
     user = applicant()
     password_login(page, base_url, user.email)
     add_passkey(page, base_url, "Ordinateur du bureau")
@@ -124,6 +126,7 @@ def test_an_applicant_adds_a_passkey_and_logs_in_with_it(
 
     log_out(page)
     page.goto(base_url + "/compte/connexion/")
+    assert_accessible(page)
     shot(page, "login")
     page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
     page.get_by_role("button", name="Se déconnecter").wait_for()
@@ -133,15 +136,27 @@ def test_an_applicant_adds_a_passkey_and_logs_in_with_it(
     assert key.last_used_at is not None
     page.goto(base_url + "/compte/securite/cles/")
     assert page.get_by_text("Dernière utilisation").is_visible()
+
+    # The password alone is no longer enough: the key is asked for as a second factor.
+    log_out(page)
+    page.goto(base_url + "/compte/connexion/")
+    page.locator("#id_login").fill(user.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter", exact=True).click()
+    page.wait_for_url("**/compte/securite/code/")
+    assert_accessible(page)
+    shot(page, "second_factor")
+    page.get_by_role("button", name="Utiliser ma clé d’accès").click()
+    page.get_by_role("button", name="Se déconnecter").wait_for()
+    assert credentials(authenticator)[0]["signCount"] == 3
     assert console == [], console
 
 
 def test_staff_with_only_a_passkey_reach_the_cms_after_using_it(
     page, base_url, metropole, authenticator, console
 ):
+    """Old code sent passkey-only staff to the TOTP code form instead of the passkey prompt."""
     editor = editor_of(metropole)
-    from allauth.account.models import EmailAddress
-
     EmailAddress.objects.create(user=editor, email=editor.email, verified=True, primary=True)
     password_login(page, base_url, editor.username)
     add_passkey(page, base_url, "Clé du poste")
