@@ -14,6 +14,7 @@ import hashlib
 from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.base import forms as mfa_forms
+from allauth.mfa.webauthn import forms as webauthn_forms
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -78,3 +79,18 @@ class AuthenticateForm(_CountedCodeMixin, mfa_forms.AuthenticateForm):
 
 class ReauthenticateForm(_CountedCodeMixin, mfa_forms.ReauthenticateForm):
     pass
+
+
+class AddWebAuthnForm(webauthn_forms.AddWebAuthnForm):
+    """allauth's form to add a passkey, with the key's name labelled in French.
+
+    allauth's French catalogue has no translation for its "Name" label, so the page
+    showed "Name :" in the middle of a French form.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Nom de la clé")
+        self.fields["name"].help_text = _(
+            "Pour la reconnaître dans la liste, par exemple « Ordinateur du bureau »."
+        )

@@ -6,7 +6,7 @@ authenticated with one of their current authenticators: allauth records each met
 used in the session (``get_authentication_records``), and an ``mfa`` record names the
 authenticator's id, so a factor reset by an administrator stops counting at once.
 Without a factor they are sent to enrol; with one not used in this session, to
-re-authenticate with it.
+re-authenticate with it (the passkey prompt when they have no TOTP).
 """
 
 from __future__ import annotations
@@ -60,8 +60,15 @@ def second_factor_redirect(request: HttpRequest) -> HttpResponse | None:
         )
         return redirect(reverse("mfa_activate_totp") + query)
     if not session_used_second_factor(request, user):
-        return redirect(reverse("mfa_reauthenticate") + query)
+        return redirect(reverse(reauthentication_view(user)) + query)
     return None
+
+
+def reauthentication_view(user) -> str:
+    """allauth's page for the user's factor: the code form asks for a TOTP code, so
+    someone with passkeys only is sent to the passkey prompt instead."""
+    has_totp = Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP)
+    return "mfa_reauthenticate" if has_totp.exists() else "mfa_reauthenticate_webauthn"
 
 
 class StaffSecondFactorMiddleware:

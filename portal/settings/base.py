@@ -434,11 +434,14 @@ MFA_TOTP_TOLERANCE = 1  # the previous and next 30-second codes still count (clo
 MFA_FORMS = {
     "authenticate": "accounts.mfa.AuthenticateForm",
     "reauthenticate": "accounts.mfa.ReauthenticateForm",
+    "add_webauthn": "accounts.mfa.AddWebAuthnForm",  # French label for the key's name
 }
 # Fernet key (base64, 32 bytes) that encrypts TOTP secrets; required in production,
 # derived from SECRET_KEY elsewhere.
 MFA_ENCRYPTION_KEY = env_str("MFA_ENCRYPTION_KEY", "")
-# Passkeys need a secure origin; dev settings allow http://localhost.
+# Passkeys need a secure origin. python-fido2 already accepts http://localhost (a
+# secure context for browsers), so no setting loosens this for tests; True would turn
+# off the origin check altogether.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
 
 WAGTAILADMIN_LOGIN_URL = "/compte/connexion/"

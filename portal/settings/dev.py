@@ -11,8 +11,10 @@ from portal.settings.base import *  # noqa: F403
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = VAR_DIR / "mail"  # noqa: F405
 
-# Passkeys on http://localhost:8000 (browsers refuse them on an IP address such as 127.0.0.1).
-MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
+# Passkeys work on http://localhost:8000 with no setting (browsers refuse them on an IP
+# address such as 127.0.0.1): python-fido2 accepts http://localhost as a secure origin,
+# so MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN, which turns the origin check off, stays False
+# here as in production (tests/accounts/test_passkeys_browser.py proves it on localhost).
 
 # Serve static files straight from the apps (no collectstatic needed).
 WHITENOISE_USE_FINDERS = True

@@ -80,6 +80,23 @@ def test_a_password_only_session_of_enrolled_staff_must_give_the_code(client, me
     assert client.get("/admin/").status_code == 200
 
 
+def test_a_password_only_session_of_passkey_only_staff_is_asked_for_the_passkey(client, metropole):
+    """Old code: the TOTP code form, where a passkey is only an 'alternative option'.
+
+    The key itself is exercised in a browser (tests/accounts/test_passkeys_browser.py);
+    here only the redirect is checked, so a row of type webauthn is enough.
+    """
+    editor = editor_of(metropole)
+    client.force_login(editor)
+    Authenticator.objects.create(user=editor, type=Authenticator.Type.WEBAUTHN, data={})
+    response = client.get("/admin/pages/")
+    assert (
+        response["Location"] == "/compte/securite/cles/reauthentification/?next=%2Fadmin%2Fpages%2F"
+    )
+    enrol_totp(editor)  # with a TOTP too, the code form (which offers the passkey as well)
+    assert client.get("/admin/")["Location"].startswith("/compte/securite/reauthentification/")
+
+
 def test_staff_with_a_factor_get_in_after_the_code(client, metropole):
     editor = editor_of(metropole)
     secret = enrol_totp(editor)
