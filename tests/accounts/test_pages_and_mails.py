@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.core import mail
 
-from tests.accounts.conftest import last_mail_to, signup_data
-from tests.factories import applicant
+from tests.accounts.conftest import last_mail_to, log_in, signup_data
+from tests.factories import PASSWORD as FACTORY_PASSWORD
+from tests.factories import applicant, editor_of, enrol_totp, staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +60,22 @@ def test_the_password_reset_mail_is_the_portals_french(client):
     assert message.subject == "Choisir un nouveau mot de passe"
     assert "http://testserver/compte/mot-de-passe/nouveau/" in message.body
     _no_site_domain_greeting(message.body)
+
+
+def test_messages_of_account_pages_sit_in_the_page_column(client, metropole):
+    editor = editor_of(metropole)
+    enrol_totp(editor)
+    Authenticator.objects.filter(user=editor).delete()
+    log_in(client, editor.username, FACTORY_PASSWORD)
+    activation = client.get(client.get("/admin/")["Location"])  # with the enrolment notice
+    html = activation.content.decode()
+    notice = html.index("L&#x27;accès à l&#x27;administration demande")
+    assert html.index('class="container account-page') < notice, "inside the column"
+
+
+def test_staff_account_links_lead_to_the_cms_not_to_applicant_pages(client, metropole):
+    editor = editor_of(metropole)
+    staff_login(client, editor)
+    html = client.get("/compte/securite/").content.decode()
+    assert 'href="/admin/"' in html
+    assert "/compte/supprimer/" not in html and "/espace/entreprise/" not in html
