@@ -312,7 +312,10 @@ def application_decide_view(request: HttpRequest, public_id: UUID) -> HttpRespon
                 "status": application.get_status_display(),
             }
             if form.cleaned_data["notify"]:
-                text += " " + _("Le candidat en est informé par e-mail.")
+                # Sent after commit: the history shows whether it left (notified_at).
+                text += " " + _(
+                    "Un e-mail part au candidat ; l'historique indique s'il est bien parti."
+                )
             messages.success(request, text)
             return redirect("applications_admin:detail", application.public_id)
     return _detail(request, application, decision_form=form, status=400)
