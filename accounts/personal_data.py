@@ -10,8 +10,6 @@ from django.utils import timezone
 
 
 def personal_data_export(user) -> dict:
-    from allauth.account.models import EmailAddress
-
     from accounts.models import Account
     from applications.models import Application, Follow
     from companies.models import Membership
@@ -29,22 +27,7 @@ def personal_data_export(user) -> dict:
     )
     return {
         "exported_at": timezone.now(),
-        "account": {
-            "email": user.email,
-            "first_name": user.first_name,
-            "last_name": user.last_name,
-            "date_joined": user.date_joined,
-            "last_login": user.last_login,
-            "email_addresses": [
-                {"email": address.email, "verified": address.verified, "primary": address.primary}
-                for address in EmailAddress.objects.filter(user=user)
-            ],
-            "consent_at": account.consent_at if account else None,
-            "consent_version": account.consent_version if account else None,
-            # Whether the second factor is on; never its secret.
-            "second_factor_enabled": bool(account and account.has_second_factor),
-            "notify_followed_calls": account.notify_followed_calls if account else None,
-        },
+        "account": _account(user, account),
         "membership": (
             {"role": membership.role, "joined_at": membership.joined_at} if membership else None
         ),
@@ -64,6 +47,27 @@ def personal_data_export(user) -> dict:
             {"call": follow.call.title, "url": follow.call.url, "since": follow.created_at}
             for follow in Follow.objects.filter(user=user).select_related("call")
         ],
+    }
+
+
+def _account(user, account) -> dict:
+    from allauth.account.models import EmailAddress
+
+    return {
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "date_joined": user.date_joined,
+        "last_login": user.last_login,
+        "email_addresses": [
+            {"email": address.email, "verified": address.verified, "primary": address.primary}
+            for address in EmailAddress.objects.filter(user=user)
+        ],
+        "consent_at": account.consent_at if account else None,
+        "consent_version": account.consent_version if account else None,
+        # Whether the second factor is on; never its secret.
+        "second_factor_enabled": bool(account and account.has_second_factor),
+        "notify_followed_calls": account.notify_followed_calls if account else None,
     }
 
 

@@ -63,7 +63,15 @@ def export_table(call: CallPage) -> ExportTable:
     questions = call_questions(call.pk)
     criteria = list(EvaluationCriterion.objects.filter(call=call).order_by("sort_order", "pk"))
     scores = scores_for(applications)
-    header = [
+    rows = [
+        _row(application, questions, criteria, scores[application.pk])
+        for application in applications
+    ]
+    return ExportTable(_header(questions, criteria), rows)
+
+
+def _header(questions, criteria) -> list[str]:
+    return [
         _("Référence"),
         _("Déposée le"),
         _("Décision le"),
@@ -90,41 +98,39 @@ def export_table(call: CallPage) -> ExportTable:
         _("Écart-type"),
         _("Nombre d'évaluations"),
     ]
-    rows = []
-    for application in applications:
-        company = application.company
-        result = scores[application.pk]
-        answers = application_answers(application, questions, list(application.attachments.all()))
-        rows.append(
-            [
-                application.reference,
-                _paris(application.submitted_at),
-                _paris(application.decided_at),
-                application.get_status_display(),
-                company.legal_name,
-                company.siret,
-                company.get_size_display(),
-                ", ".join(sector.label for sector in company.sectors.all()),
-                company.commune,
-                company.departement,
-                company.website,
-                company.pitch,
-                application.solution_name,
-                application.description,
-                application.maturity,
-                application.references,
-                application.team,
-                application.pilot_proposal,
-                application.budget_estimate,
-                *(answer.text for answer in answers),
-                *(_rounded(result.criterion_means.get(c.pk)) for c in criteria),
-                _rounded(result.mean),
-                _rounded(result.range),
-                _rounded(result.stdev),
-                result.count,
-            ]
-        )
-    return ExportTable(header, rows)
+
+
+def _row(application: Application, questions, criteria, result) -> list:
+    """One application's cells, in the order of ``_header``."""
+    company = application.company
+    answers = application_answers(application, questions, list(application.attachments.all()))
+    return [
+        application.reference,
+        _paris(application.submitted_at),
+        _paris(application.decided_at),
+        application.get_status_display(),
+        company.legal_name,
+        company.siret,
+        company.get_size_display(),
+        ", ".join(sector.label for sector in company.sectors.all()),
+        company.commune,
+        company.departement,
+        company.website,
+        company.pitch,
+        application.solution_name,
+        application.description,
+        application.maturity,
+        application.references,
+        application.team,
+        application.pilot_proposal,
+        application.budget_estimate,
+        *(answer.text for answer in answers),
+        *(_rounded(result.criterion_means.get(c.pk)) for c in criteria),
+        _rounded(result.mean),
+        _rounded(result.range),
+        _rounded(result.stdev),
+        result.count,
+    ]
 
 
 def export_filename(call: CallPage, extension: str) -> str:
